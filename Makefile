@@ -28,7 +28,7 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 run: $(STAMP)
-	$(BIN)/python -m worker --with-dev-server
+	$(BIN)/python -m worker --dev-server
 
 bench-business-hours: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,benchmark]'

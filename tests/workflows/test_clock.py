@@ -1,0 +1,480 @@
+"""The milestone clock without a server: every case rule, and its laws under random commands."""
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.stormhaven import OFFICE, WAITING, premium, premium_case
+from workflows.clock import CaseClock, CommandRejectedError
+from workflows.contract import ActionRequest, EntitlementProcess
+
+NY = ZoneInfo("America/New_York")
+H = timedelta(hours=1)
+MIN = timedelta(minutes=1)
+
+
+def ny(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=NY)  # type: ignore[misc]
+
+
+FRIDAY_1630 = ny(2026, 3, 6, 16, 30)
+
+
+def open_case(
+    opened_at: datetime = FRIDAY_1630, now: datetime | None = None, **kw: Any
+) -> CaseClock:
+    start = premium_case(**kw).model_copy(update={"opened_at": opened_at})
+    return CaseClock.open_case(start, now or opened_at)
+
+
+def open_process(process: EntitlementProcess, opened_at: datetime, **fields: Any) -> CaseClock:
+    start = premium_case(**fields).model_copy(update={"process": process, "opened_at": opened_at})
+    return CaseClock.open_case(start, opened_at)
+
+
+def keys(requests: list[ActionRequest]) -> list[str]:
+    return [f"{r.milestone}/{r.kind}/{r.n}@{r.due_at.astimezone(NY):%a %H:%M}" for r in requests]
+
+
+def targets(clock: CaseClock, now: datetime) -> dict[str, datetime | None]:
+    return {m.name: m.target_at for m in clock.tracker(now).milestones}
+
+
+class TestStormhaven:
+    def test_friday_afternoon_targets_count_business_hours(self) -> None:
+        clock = open_case()
+        assert targets(clock, FRIDAY_1630) == {
+            "First Response": ny(2026, 3, 9, 9, 30),
+            "Triage": ny(2026, 3, 9, 12, 30),
+            "Resolution": ny(2026, 3, 11, 16, 30),
+        }
+        assert clock.next_due() == ny(2026, 3, 9, 9, 15)
+
+    def test_warning_violation_and_escalations_at_their_instants(self) -> None:
+        clock = open_case()
+        assert keys(clock.advance(ny(2026, 3, 9, 12, 45))) == [
+            "First Response/warning/1@Mon 09:15",
+            "First Response/violation/1@Mon 09:30",
+            "First Response/violation/2@Mon 10:00",
+            "First Response/violation/3@Mon 11:30",
+            "Triage/warning/1@Mon 12:15",
+            "Triage/violation/1@Mon 12:30",
+        ]
+        assert keys(clock.advance(ny(2026, 3, 9, 16, 0))) == [
+            "Triage/violation/2@Mon 13:00",
+            "Triage/violation/3@Mon 14:30",
+        ]
+        assert clock.sla_state(ny(2026, 3, 9, 16, 0)) == "violated"
+        assert clock.next_due() == ny(2026, 3, 11, 16, 15)  # Resolution's warning
+
+    def test_actions_carry_the_idempotency_key_and_context(self) -> None:
+        clock = open_case()
+        (warning,) = clock.advance(ny(2026, 3, 9, 9, 15))
+        assert warning.idempotency_key == "SH-1001/First Response/1/warning/1"
+        assert warning.target_at == ny(2026, 3, 9, 9, 30)
+        assert warning.handler == "webhook"
+        assert warning.params == {"url": "https://crm.example/hooks/first-response"}
+        assert warning.case_fields["priority"] == "High"
+
+    def test_pause_while_waiting_on_customer_moves_targets_not_elapsed(self) -> None:
+        clock = open_case()
+        clock.advance(ny(2026, 3, 9, 9, 15))
+        before = clock.tracker(ny(2026, 3, 9, 9, 25)).milestones[0].business_elapsed
+        clock.update_fields({"status": WAITING}, ny(2026, 3, 9, 9, 25))
+        tracker = clock.tracker(ny(2026, 3, 9, 10, 0))
+        assert tracker.paused
+        assert tracker.sla_state == "paused"
+        assert tracker.pause_reason == "pause_when: status eq 'Waiting on Customer'"
+        assert tracker.milestones[0].target_at is None
+        assert tracker.milestones[0].business_elapsed == before == 55 * MIN
+        assert clock.next_due() is None
+        clock.update_fields({"status": "Open"}, ny(2026, 3, 9, 11, 0))
+        after = clock.tracker(ny(2026, 3, 9, 11, 0)).milestones[0]
+        assert after.business_elapsed == 55 * MIN
+        assert after.target_at == ny(2026, 3, 9, 11, 5)
+        assert after.stopped == 95 * MIN
+        assert clock.state.pauses[0].resumed_by == "rule"
+
+    def test_completions_by_event_and_by_field(self) -> None:
+        clock = open_case()
+        clock.record_event("agent_replied", ny(2026, 3, 9, 9, 20))
+        clock.update_fields({"stage": "Investigating"}, ny(2026, 3, 9, 10, 0))
+        clock.update_fields({"status": "Solved"}, ny(2026, 3, 10, 9, 0))
+        states = {
+            m.name: (m.state, m.violated) for m in clock.tracker(ny(2026, 3, 10, 9)).milestones
+        }
+        assert states == {
+            "First Response": ("completed", False),
+            "Triage": ("completed", False),
+            "Resolution": ("completed", False),
+        }
+        assert clock.next_due() is None
+
+
+class TestCompletion:
+    def test_completing_exactly_at_target_is_on_time(self) -> None:
+        clock = open_case()
+        instance, fired = clock.complete("First Response", None, ny(2026, 3, 9, 9, 30))
+        assert instance.state == "completed"
+        assert not instance.violated
+        assert keys(fired) == [
+            "First Response/warning/1@Mon 09:15",
+            "First Response/success/1@Mon 09:30",
+        ]
+
+    def test_late_completion_is_completed_violated_and_runs_success(self) -> None:
+        clock = open_case()
+        instance, fired = clock.complete("First Response", None, ny(2026, 3, 9, 9, 31))
+        assert (instance.state, instance.violated) == ("completed", True)
+        assert instance.violated_at == ny(2026, 3, 9, 9, 30)
+        assert "First Response/success/1@Mon 09:31" in keys(fired)
+
+    def test_backdated_completion_counts_from_at(self) -> None:
+        clock = open_case()
+        clock.advance(ny(2026, 3, 9, 9, 20))
+        instance, _ = clock.complete("First Response", ny(2026, 3, 9, 9, 25), ny(2026, 3, 9, 9, 40))
+        assert instance.completed_at == ny(2026, 3, 9, 9, 25)
+        assert not instance.violated
+
+    @pytest.mark.parametrize(
+        ("name", "at", "message"),
+        [
+            ("Nope", None, "unknown milestone 'Nope': this case's are 'First Response', "),
+            (
+                "First Response",
+                ny(2026, 3, 9, 12),
+                "'at' 2026-03-09T12:00:00-04:00 is in the future",
+            ),
+            ("First Response", ny(2026, 3, 6, 16), "it cannot be completed before then"),
+            ("First Response", ny(2026, 3, 9, 9, 10), "already ran actions: give a later time"),
+        ],
+    )
+    def test_bad_completion_is_rejected_with_reason(
+        self, name: str, at: datetime | None, message: str
+    ) -> None:
+        clock = open_case()
+        clock.advance(ny(2026, 3, 9, 9, 20))
+        with pytest.raises(CommandRejectedError, match=message):
+            clock.complete(name, at, ny(2026, 3, 9, 9, 20))
+
+    def test_complete_twice_is_rejected(self) -> None:
+        clock = open_case()
+        clock.complete("first response", None, ny(2026, 3, 9, 9, 20))
+        with pytest.raises(CommandRejectedError, match="'First Response' is already completed"):
+            clock.complete("First Response", None, ny(2026, 3, 9, 9, 21))
+
+
+class TestPause:
+    def test_manual_pause_with_reason_and_resume(self) -> None:
+        clock = open_case()
+        clock.pause("waiting for logs", ny(2026, 3, 9, 9, 10))
+        with pytest.raises(CommandRejectedError, match="already paused since"):
+            clock.pause("again", ny(2026, 3, 9, 9, 11))
+        clock.resume(ny(2026, 3, 9, 10, 10))
+        assert clock.state.pauses[0].reason == "waiting for logs"
+        assert targets(clock, ny(2026, 3, 9, 10, 10))["First Response"] == ny(2026, 3, 9, 10, 30)
+
+    def test_resume_when_not_paused_is_rejected(self) -> None:
+        with pytest.raises(CommandRejectedError, match="not paused: there is nothing to resume"):
+            open_case().resume(ny(2026, 3, 9, 9))
+
+    def test_max_pause_resumes_by_itself(self) -> None:
+        clock = open_process(premium(max_pause="2h"), FRIDAY_1630)
+        clock.pause("waiting", ny(2026, 3, 9, 9, 10))
+        assert clock.next_due() == ny(2026, 3, 9, 11, 10)
+        fired = clock.advance(ny(2026, 3, 9, 11, 20))
+        assert clock.state.pauses[0].resumed_by == "max_pause"
+        assert clock.state.pauses[0].resumed_at == ny(2026, 3, 9, 11, 10)
+        # 40 min ran before the pause; 20 more from 11:10: the 09:30 target became 11:30.
+        assert keys(fired) == ["First Response/warning/1@Mon 11:15"]
+
+    def test_resume_overrides_the_pause_rule_until_it_stops_holding(self) -> None:
+        clock = open_case()
+        clock.update_fields({"status": WAITING}, ny(2026, 3, 9, 9, 0))
+        clock.resume(ny(2026, 3, 9, 10, 0))
+        assert not clock.paused
+        clock.update_fields({"priority": "High"}, ny(2026, 3, 9, 10, 5))
+        assert not clock.paused
+        clock.update_fields({"status": "Open"}, ny(2026, 3, 9, 10, 10))
+        clock.update_fields({"status": WAITING}, ny(2026, 3, 9, 10, 20))
+        assert clock.paused
+
+    def test_paused_case_starts_new_milestones_paused(self) -> None:
+        clock = open_case(status=WAITING)
+        assert clock.paused
+        tracker = clock.tracker(ny(2026, 3, 9, 12))
+        assert {m.state for m in tracker.milestones} == {"paused"}
+        assert tracker.milestones[0].business_elapsed == timedelta(0)
+
+
+def customer_update(recurrence: str) -> EntitlementProcess:
+    return premium(
+        milestones=[
+            {
+                "name": "Customer Update",
+                "recurrence": recurrence,
+                "start_from": "criteria",
+                "target": "8h",
+                "complete_when": {"events": ["agent_replied"]},
+                "actions": {"violation": [{"handler": "email", "params": {"to": "lead@x"}}]},
+            }
+        ]
+    )
+
+
+class TestRecurrence:
+    def test_independent_starts_again_at_completion(self) -> None:
+        clock = open_process(customer_update("independent"), ny(2026, 3, 9, 9))
+        clock.record_event("agent_replied", ny(2026, 3, 9, 11))
+        second = clock.instance("Customer Update")
+        assert second is not None
+        assert (second.number, second.started_at) == (2, ny(2026, 3, 9, 11))
+        assert targets(clock, ny(2026, 3, 9, 11))["Customer Update"] == ny(2026, 3, 10, 11)
+
+    def test_sequential_keeps_the_cadence_of_the_previous_target(self) -> None:
+        clock = open_process(customer_update("sequential"), ny(2026, 3, 9, 9))
+        clock.record_event("agent_replied", ny(2026, 3, 9, 11))
+        second = clock.instance("Customer Update")
+        assert second is not None
+        assert second.started_at == ny(2026, 3, 9, 17)  # the first one's target
+        assert targets(clock, ny(2026, 3, 9, 11))["Customer Update"] == ny(2026, 3, 10, 17)
+        with pytest.raises(CommandRejectedError, match="cannot be completed before then"):
+            clock.complete("Customer Update", None, ny(2026, 3, 9, 12))
+        # An agent reply before the next instance starts completes nothing.
+        clock.record_event("agent_replied", ny(2026, 3, 9, 12))
+        assert clock.instance("Customer Update") is second
+        assert second.state == "active"
+
+    def test_sequential_after_a_late_completion_starts_at_completion(self) -> None:
+        clock = open_process(customer_update("sequential"), ny(2026, 3, 9, 9))
+        clock.record_event("agent_replied", ny(2026, 3, 10, 10))
+        second = clock.instance("Customer Update")
+        assert second is not None
+        assert second.started_at == ny(2026, 3, 10, 10)
+
+    def test_none_happens_once(self) -> None:
+        clock = open_case()
+        clock.record_event("agent_replied", ny(2026, 3, 9, 9, 5))
+        clock.record_event("agent_replied", ny(2026, 3, 9, 9, 6))
+        assert [i.number for i in clock.state.instances if i.milestone == "First Response"] == [1]
+
+
+class TestStartAndCancel:
+    def process(self, start_from: str) -> EntitlementProcess:
+        return premium(
+            milestones=[
+                {
+                    "name": "Escalation Response",
+                    "start_when": {"all": [{"field": "escalated", "op": "eq", "value": True}]},
+                    "start_from": start_from,
+                    "target": "2h",
+                }
+            ]
+        )
+
+    def test_start_from_criteria_counts_from_the_match(self) -> None:
+        clock = open_process(self.process("criteria"), ny(2026, 3, 9, 9))
+        clock.update_fields({"escalated": True}, ny(2026, 3, 9, 10))
+        assert targets(clock, ny(2026, 3, 9, 10)) == {"Escalation Response": ny(2026, 3, 9, 12)}
+
+    def test_start_from_process_counts_from_case_entry_minus_pauses(self) -> None:
+        clock = open_process(self.process("process"), ny(2026, 3, 9, 9))
+        clock.pause("x", ny(2026, 3, 9, 9, 30))
+        clock.resume(ny(2026, 3, 9, 10))
+        clock.update_fields({"escalated": True}, ny(2026, 3, 9, 10, 15))
+        (status,) = clock.tracker(ny(2026, 3, 9, 10, 15)).milestones
+        assert status.started_at == ny(2026, 3, 9, 9)
+        assert status.business_elapsed == 45 * MIN
+        assert status.target_at == ny(2026, 3, 9, 11, 30)
+
+    def test_cancelled_when_start_conditions_stop_holding(self) -> None:
+        clock = open_process(self.process("criteria"), ny(2026, 3, 9, 9))
+        clock.update_fields({"escalated": True}, ny(2026, 3, 9, 10))
+        clock.update_fields({"escalated": False}, ny(2026, 3, 9, 10, 30))
+        instance = clock.instance("Escalation Response")
+        assert instance is not None
+        assert (instance.state, instance.cancel_reason) == (
+            "cancelled",
+            "start conditions no longer hold",
+        )
+        assert clock.next_due() is None
+
+
+class TestRetarget:
+    def rules(self) -> EntitlementProcess:
+        return premium(
+            milestones=[
+                {
+                    "name": "Resolution",
+                    "target": [
+                        {
+                            "when": {"all": [{"field": "priority", "op": "eq", "value": "Urgent"}]},
+                            "target": "2h",
+                        },
+                        {"target": "8h"},
+                    ],
+                    "actions": {"violation": [{"handler": "webhook"}]},
+                }
+            ]
+        )
+
+    def test_priority_change_keeps_elapsed_and_takes_the_new_target(self) -> None:
+        clock = open_process(self.rules(), ny(2026, 3, 9, 9), priority="Low")
+        assert targets(clock, ny(2026, 3, 9, 9)) == {"Resolution": ny(2026, 3, 9, 17)}
+        clock.update_fields({"priority": "Urgent"}, ny(2026, 3, 9, 10))
+        (status,) = clock.tracker(ny(2026, 3, 9, 10)).milestones
+        assert (status.target, status.target_at) == (2 * H, ny(2026, 3, 9, 11))
+        assert status.business_elapsed == H
+
+    def test_breach_after_retarget_is_never_taken_back(self) -> None:
+        clock = open_process(self.rules(), ny(2026, 3, 9, 9), priority="Urgent")
+        fired = clock.update_fields({"priority": "Low"}, ny(2026, 3, 9, 12))
+        assert keys(fired) == ["Resolution/violation/1@Mon 11:00"]
+        clock.update_fields({"note": "x"}, ny(2026, 3, 9, 12, 5))
+        instance = clock.instance("Resolution")
+        assert instance is not None
+        assert instance.violated
+        assert instance.target == 8 * H
+
+    def test_lowering_the_target_below_elapsed_breaches_at_once(self) -> None:
+        clock = open_process(self.rules(), ny(2026, 3, 9, 9), priority="Low")
+        fired = clock.update_fields({"priority": "Urgent"}, ny(2026, 3, 9, 12))
+        assert keys(fired) == ["Resolution/violation/1@Mon 11:00"]
+
+
+class TestApplyProcessAndClose:
+    def test_apply_process_keeps_history_and_retargets(self) -> None:
+        clock = open_case()
+        clock.pause("x", ny(2026, 3, 9, 9, 10))
+        clock.resume(ny(2026, 3, 9, 9, 40))
+        v1 = premium()
+        v2 = premium(
+            version=2,
+            milestones=[
+                {**m.model_dump(), "target": 2 * H if m.name == "First Response" else m.target}
+                for m in v1.milestones
+                if m.name != "Triage"
+            ],
+        )
+        clock.apply_process(v2, {OFFICE.name: OFFICE}, ny(2026, 3, 9, 9, 50))
+        statuses = {m.name: m for m in clock.tracker(ny(2026, 3, 9, 9, 50)).milestones}
+        assert statuses["First Response"].business_elapsed == 50 * MIN
+        assert statuses["First Response"].target_at == ny(2026, 3, 9, 11, 0)
+        assert statuses["Triage"].state == "cancelled"
+        assert statuses["Triage"].cancel_reason == "removed by version 2"
+        assert clock.state.pauses[0].reason == "x"
+        with pytest.raises(CommandRejectedError, match="already runs version 2"):
+            clock.apply_process(v2, {OFFICE.name: OFFICE}, ny(2026, 3, 9, 9, 55))
+
+    def test_close_cancels_what_is_open_and_refuses_more(self) -> None:
+        clock = open_case()
+        clock.record_event("agent_replied", ny(2026, 3, 9, 9, 5))
+        clock.close({"status": "Closed"}, ny(2026, 3, 9, 9, 30))
+        tracker = clock.tracker(ny(2026, 3, 9, 9, 30))
+        assert tracker.sla_state == "done"
+        assert [m.state for m in tracker.milestones] == ["completed", "cancelled", "cancelled"]
+        with pytest.raises(CommandRejectedError, match=r"was closed at .*: it takes no more"):
+            clock.pause("late", ny(2026, 3, 9, 10))
+
+    def test_exit_when_closes_the_case(self) -> None:
+        clock = open_case()
+        clock.update_fields({"status": "Closed"}, ny(2026, 3, 9, 9, 5))
+        assert clock.closed
+
+    def test_retroactive_open_catches_up_on_past_due_actions(self) -> None:
+        clock = open_case(FRIDAY_1630, now=ny(2026, 3, 9, 10, 1))
+        assert keys(clock.advance(ny(2026, 3, 9, 10, 1))) == [
+            "First Response/warning/1@Mon 09:15",
+            "First Response/violation/1@Mon 09:30",
+            "First Response/violation/2@Mon 10:00",
+        ]
+
+
+# ------------------------------------------------------------------------------------- properties
+
+commands = st.lists(
+    st.tuples(
+        st.integers(1, 240),  # minutes after the previous command
+        st.sampled_from(
+            [
+                "advance",
+                "pause",
+                "resume",
+                "waiting",
+                "open",
+                "reply",
+                "triage",
+                "solve",
+                "urgent",
+                "low",
+                "complete_fr",
+                "complete_res",
+            ]
+        ),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(commands)
+def test_laws_under_random_commands(script: list[tuple[int, str]]) -> None:
+    now = ny(2026, 3, 6, 15, 0)
+    clock = CaseClock.open_case(premium_case().model_copy(update={"opened_at": now}), now)
+    seen: list[str] = []
+    paused_elapsed: dict[tuple[str, int], timedelta] = {}
+    for minutes, command in script:
+        now += minutes * MIN
+        try:
+            fired = run(clock, command, now)
+        except CommandRejectedError:
+            fired = clock.advance(now)
+        seen += [request.idempotency_key for request in fired]
+        assert all(request.due_at <= now for request in fired)
+        for status in clock.tracker(now).milestones:
+            key = (status.name, status.instance)
+            # A pause never changes elapsed business time.
+            if status.state == "paused":
+                assert paused_elapsed.setdefault(key, status.business_elapsed) == (
+                    status.business_elapsed
+                )
+            else:
+                paused_elapsed.pop(key, None)
+            if status.state == "completed":
+                assert status.completed_at is not None
+                assert status.target_at is not None
+                # On time is never a violation; late is completed *and* violated.
+                assert status.violated is (status.completed_at > status.target_at)
+                # Success actions run either way.
+                assert f"SH-1001/{status.name}/{status.instance}/success/1" in seen
+        if clock.closed:
+            break
+    assert len(seen) == len(set(seen)), "an action was due twice"
+
+
+def run(clock: CaseClock, command: str, now: datetime) -> list[ActionRequest]:
+    match command:
+        case "advance":
+            return clock.advance(now)
+        case "pause":
+            return clock.pause("random", now)
+        case "resume":
+            return clock.resume(now)
+        case "waiting" | "open":
+            return clock.update_fields({"status": WAITING if command == "waiting" else "Open"}, now)
+        case "reply":
+            return clock.record_event("agent_replied", now)
+        case "triage":
+            return clock.update_fields({"stage": "Triaged"}, now)
+        case "solve":
+            return clock.update_fields({"status": "Solved"}, now)
+        case "urgent" | "low":
+            return clock.update_fields({"priority": command.title()}, now)
+        case "complete_fr":
+            return clock.complete("First Response", None, now)[1]
+        case _:
+            return clock.complete("Resolution", None, now)[1]

@@ -1,0 +1,541 @@
+"""The data contract: every model that crosses a boundary, defined once.
+
+Entitlement processes and their milestones, the case a workflow starts with, the commands agents
+and case systems send, the tracker ops read, and the action requests activities receive. The API,
+the workflow and the activities all import these; nothing here does I/O or reads the clock, so the
+module is safe inside the Temporal workflow sandbox. Validation messages say what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from temporalio.common import SearchAttributeKey
+
+from workflows.business_hours import BusinessHours
+
+TASK_QUEUE = "sla"
+WORKFLOW_TYPE = "CaseSla"
+MAX_MILESTONES = 25
+
+
+def case_workflow_id(case_id: str) -> str:
+    """The workflow id of a case: starting a case twice finds the same workflow."""
+    return f"case-{case_id}"
+
+
+# ------------------------------------------------------------------------------ search attributes
+
+CASE_ID = SearchAttributeKey.for_keyword("CaseId")
+SLA_STATE = SearchAttributeKey.for_keyword("SlaState")
+NEXT_DEADLINE = SearchAttributeKey.for_datetime("NextDeadline")
+PRIORITY = SearchAttributeKey.for_keyword("Priority")
+ENTITLEMENT_PROCESS = SearchAttributeKey.for_keyword("EntitlementProcess")
+ACCOUNT_ID = SearchAttributeKey.for_keyword("AccountId")
+SEARCH_ATTRIBUTES = (CASE_ID, SLA_STATE, NEXT_DEADLINE, PRIORITY, ENTITLEMENT_PROCESS, ACCOUNT_ID)
+
+SlaState = Literal["on_track", "at_risk", "violated", "paused", "done"]
+
+# ------------------------------------------------------------------------------------- durations
+
+_COMPACT_DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+
+
+def _parse_duration(value: Any) -> Any:
+    """Accept `"1h30m"`, `"45m"`, ISO 8601 (`"PT1H"`), seconds, or a timedelta."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:1] in ("P", "p", "-") or ":" in text:
+            return text  # ISO 8601 or [-][DD ]HH:MM:SS, parsed by pydantic
+        if re.search(r"\d\s*[dw]\b", text):
+            raise ValueError(
+                f"{value!r}: write business durations in hours and minutes ('8h' for an 8-hour "
+                "business day); a day or week of business time depends on the calendar"
+            )
+        match = _COMPACT_DURATION.match(text)
+        if match is None or not any(match.groups()):
+            raise ValueError(
+                f"{value!r} is not a duration: write '1h30m', '45m', '90s' or ISO 8601 'PT1H30M'"
+            )
+        hours, minutes, seconds = (int(part or 0) for part in match.groups())
+        return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    return value
+
+
+def _not_negative(value: timedelta) -> timedelta:
+    if value < timedelta(0):
+        raise ValueError(f"duration must not be negative, got {value}")
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_parse_duration), AfterValidator(_not_negative)]
+"""A duration of business time in the milestone's calendar."""
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("a target must be longer than zero")
+    return value
+
+
+TargetDuration = Annotated[Duration, AfterValidator(_positive)]
+
+# ------------------------------------------------------------------------------------ conditions
+
+Scalar = str | int | float | bool | None
+FieldValue = Scalar | list[str | int | float | bool]
+CaseFields = dict[str, FieldValue]
+
+Operator = Literal["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "exists", "changed_to"]
+OPERATORS: tuple[Operator, ...] = (
+    "eq",
+    "ne",
+    "in",
+    "not_in",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "exists",
+    "changed_to",
+)
+
+_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_ .:/#@+-]*$"
+
+
+class Condition(BaseModel):
+    """One test of a case field: `{"field": "priority", "op": "eq", "value": "High"}`.
+
+    `changed_to` holds only on the update that changed the field to the value; `exists` tests that
+    the field is present and not null (`"value": false` tests the opposite).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: str = Field(min_length=1, max_length=100)
+    op: Operator
+    value: FieldValue = None
+
+    @model_validator(mode="after")
+    def _value_fits_operator(self) -> Self:
+        if self.op in ("in", "not_in") and not isinstance(self.value, list):
+            raise ValueError(f'\'{self.op}\' needs a list value, e.g. ["High", "Urgent"]')
+        if self.op not in ("in", "not_in") and isinstance(self.value, list):
+            raise ValueError(f"'{self.op}' compares with one value, not a list: use 'in'")
+        if self.op in ("gt", "gte", "lt", "lte") and (
+            self.value is None or isinstance(self.value, bool)
+        ):
+            raise ValueError(f"'{self.op}' needs a number or a string to compare with")
+        if self.op == "exists" and not isinstance(self.value, bool | None):
+            raise ValueError("'exists' takes true, false or no value")
+        return self
+
+
+class Criteria(BaseModel):
+    """Conditions on case fields and case events; data, never code.
+
+    Holds when every `all` condition holds, at least one `any` condition holds (if there are any),
+    and, when `events` are named, the case event being recorded is one of them. Empty criteria
+    always hold.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    all: list[Condition] = Field(default_factory=list)
+    any: list[Condition] = Field(default_factory=list)
+    events: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.all or self.any or self.events)
+
+    @property
+    def is_edge(self) -> bool:
+        """Whether it names a moment (an event, a change) rather than a state."""
+        return bool(self.events) or any(
+            condition.op == "changed_to" for condition in (*self.all, *self.any)
+        )
+
+
+def _state_criteria(criteria: Criteria | None) -> Criteria | None:
+    if criteria is not None and criteria.is_edge:
+        raise ValueError("these criteria describe a state: use no events and no 'changed_to'")
+    return criteria
+
+
+StateCriteria = Annotated[Criteria, AfterValidator(_state_criteria)]
+
+# --------------------------------------------------------------------------------------- actions
+
+ActionKind = Literal["success", "warning", "violation"]
+HANDLER_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+class Action(BaseModel):
+    """Something to do when a milestone succeeds, nears its target or misses it.
+
+    `handler` names an activity (`webhook`, `email`, `case_update`, `escalate`, or one of your
+    own registered under that name); `params` are its parameters. Retries go on with backoff until
+    `expires_after` (the handler's default when unset), then the delivery is recorded as failed.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    handler: str = Field(pattern=HANDLER_PATTERN)
+    params: dict[str, Any] = Field(default_factory=dict)
+    expires_after: Duration | None = None
+
+
+class WarningAction(Action):
+    """Runs when the remaining business time first drops to `before_target`, or when elapsed
+    business time reaches `at_percent` of the target (exactly one of the two)."""
+
+    before_target: Duration | None = None
+    at_percent: float | None = Field(default=None, gt=0, lt=100)
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> Self:
+        if (self.before_target is None) == (self.at_percent is None):
+            raise ValueError("a warning needs exactly one of before_target or at_percent")
+        return self
+
+
+class ViolationAction(Action):
+    """Runs `after_target` of business time after the target was missed (0: at the target).
+    Several of them are escalation levels."""
+
+    after_target: Duration = timedelta(0)
+
+
+class MilestoneActions(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    success: list[Action] = Field(default_factory=list)
+    warning: list[WarningAction] = Field(default_factory=list)
+    violation: list[ViolationAction] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------- the process
+
+Recurrence = Literal["none", "independent", "sequential"]
+StartFrom = Literal["process", "criteria"]
+_COLOR = r"^#[0-9A-Fa-f]{6}$"
+
+
+class TargetRule(BaseModel):
+    """A target chosen by case fields: the first rule whose `when` holds wins."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    when: StateCriteria = Field(default_factory=Criteria)
+    target: TargetDuration
+
+
+class ProcessMilestone(BaseModel):
+    """One milestone of an entitlement process: when it starts, its target, its actions."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, pattern=_NAME)
+    color: str = Field(default="#4C78A8", pattern=_COLOR)
+    recurrence: Recurrence = "none"
+    reporting_category: str | None = Field(default=None, max_length=100)
+    business_hours: str | None = Field(default=None, min_length=1)
+    start_when: Criteria = Field(default_factory=Criteria)
+    start_from: StartFrom = "process"
+    target: TargetDuration | list[TargetRule]
+    complete_when: Criteria | None = None
+    actions: MilestoneActions = Field(default_factory=MilestoneActions)
+
+    @field_validator("target")
+    @classmethod
+    def _rules_not_empty(cls, target: timedelta | list[TargetRule]) -> timedelta | list[TargetRule]:
+        if isinstance(target, list) and not target:
+            raise ValueError("give a target duration or at least one target rule")
+        return target
+
+    @model_validator(mode="after")
+    def _warnings_before_target(self) -> Self:
+        targets = (
+            [self.target] if isinstance(self.target, timedelta) else [r.target for r in self.target]
+        )
+        for n, warning in enumerate(self.actions.warning, start=1):
+            if warning.before_target is not None and warning.before_target >= min(targets):
+                raise ValueError(
+                    f"warning {n} of {self.name!r} fires {warning.before_target} before a target "
+                    f"of {min(targets)}: that is at or before the start; make it shorter"
+                )
+        if self.recurrence != "none" and self.start_from == "process" and self.start_when.is_edge:
+            raise ValueError(
+                f"recurring milestone {self.name!r} starts on an event: use start_from 'criteria'"
+            )
+        return self
+
+    def target_for(self, fields: CaseFields) -> timedelta | None:
+        """The target the case's fields select, or None when no rule matches."""
+        if isinstance(self.target, timedelta):
+            return self.target
+        from workflows.conditions import criteria_hold  # conditions import this module
+
+        for rule in self.target:
+            if criteria_hold(rule.when, fields, fields, None):
+                return rule.target
+        return None
+
+
+class EntitlementProcess(BaseModel):
+    """A version of an entitlement process: the milestones a case must meet, and its rules."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, pattern=_NAME)
+    version: int = Field(default=1, ge=1)
+    description: str = ""
+    business_hours: str | None = Field(default=None, min_length=1)
+    pause_when: StateCriteria | None = None
+    max_pause: Duration | None = None
+    exit_when: StateCriteria | None = None
+    milestones: list[ProcessMilestone] = Field(min_length=1, max_length=MAX_MILESTONES)
+
+    @field_validator("milestones")
+    @classmethod
+    def _unique_names(cls, milestones: list[ProcessMilestone]) -> list[ProcessMilestone]:
+        seen: set[str] = set()
+        for milestone in milestones:
+            key = milestone.name.casefold()
+            if key in seen:
+                raise ValueError(f"milestone {milestone.name!r} appears twice: names are unique")
+            seen.add(key)
+        return milestones
+
+    def milestone(self, name: str) -> ProcessMilestone | None:
+        key = name.casefold()
+        return next((m for m in self.milestones if m.name.casefold() == key), None)
+
+    def calendar_names(self) -> set[str]:
+        names = {m.business_hours for m in self.milestones} | {self.business_hours}
+        return {name for name in names if name is not None}
+
+
+CaseId = Annotated[
+    str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+]
+
+
+def _calendars_cover(process: EntitlementProcess, calendars: dict[str, BusinessHours]) -> None:
+    missing = sorted(process.calendar_names() - calendars.keys())
+    if missing:
+        raise ValueError(
+            f"business hours {', '.join(map(repr, missing))} are named by process "
+            f"{process.name!r} but not included in calendars"
+        )
+
+
+class StartCase(BaseModel):
+    """The input of a case workflow: the case and a pinned snapshot of its process version and
+    calendars, so a running case never changes when configuration does."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    case_id: CaseId
+    fields: CaseFields = Field(default_factory=dict)
+    opened_at: AwareDatetime | None = None
+    process: EntitlementProcess
+    calendars: dict[str, BusinessHours] = Field(default_factory=dict)
+    continue_as_new_after_events: int | None = Field(default=None, ge=20)
+    """Continue as new once history reaches this many events (tests force it low); by default
+    when Temporal suggests it."""
+    continued: dict[str, Any] | None = None
+    """Internal: the clock's state, carried into a continued-as-new run. Callers leave it unset."""
+
+    @model_validator(mode="after")
+    def _calendars_present(self) -> Self:
+        _calendars_cover(self.process, self.calendars)
+        return self
+
+
+# -------------------------------------------------------------------------------------- commands
+
+
+class CompleteMilestone(BaseModel):
+    """Complete the active instance of a milestone, at `at` (default: now)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    at: AwareDatetime | None = None
+
+
+class Pause(BaseModel):
+    """Stop every running milestone clock of the case until `resume`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class UpdateCase(BaseModel):
+    """Changed case fields (a field set to null is removed)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fields: CaseFields
+
+
+class RecordEvent(BaseModel):
+    """A case event such as `agent_replied` or `customer_replied`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: str = Field(min_length=1, max_length=100)
+
+
+class ApplyProcess(BaseModel):
+    """Move the case to another version of its process, keeping elapsed time and breaches."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    process: EntitlementProcess
+    calendars: dict[str, BusinessHours] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _calendars_present(self) -> Self:
+        _calendars_cover(self.process, self.calendars)
+        return self
+
+
+class Close(BaseModel):
+    """Close the case: the last field changes (if any) apply first, then the process exits."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fields: CaseFields = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------- tracker
+
+InstanceState = Literal["active", "paused", "completed", "cancelled"]
+PauseEnd = Literal["command", "rule", "max_pause", "close"]
+DeliveryStatus = Literal["running", "delivered", "failed"]
+
+
+class PauseRecord(BaseModel):
+    """One pause of the case's clocks."""
+
+    reason: str
+    paused_at: datetime
+    resumed_at: datetime | None = None
+    resumed_by: PauseEnd | None = None
+    by_rule: bool = False
+
+
+class ActionStatus(BaseModel):
+    """What became of one action of one milestone instance."""
+
+    kind: ActionKind
+    n: int
+    handler: str
+    idempotency_key: str
+    due_at: datetime
+    started_at: datetime
+    status: DeliveryStatus = "running"
+    attempts: int = 0
+    finished_at: datetime | None = None
+    error: str | None = None
+
+
+class MilestoneStatus(BaseModel):
+    """One milestone instance as the tracker shows it (Salesforce's CaseMilestone)."""
+
+    name: str
+    instance: int
+    color: str
+    recurrence: Recurrence
+    state: InstanceState
+    violated: bool
+    started_at: datetime
+    target: timedelta
+    target_at: datetime | None
+    completed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    violated_at: datetime | None = None
+    business_elapsed: timedelta
+    business_remaining: timedelta
+    stopped: timedelta
+    """Calendar time the instance spent paused."""
+    time_since_target: timedelta | None
+    """Calendar time since target_at, once it has passed."""
+    warnings_fired: int
+    actions: list[ActionStatus] = Field(default_factory=list)
+
+
+class CaseTracker(BaseModel):
+    """Every milestone's countdown on one case, as of `as_of`."""
+
+    case_id: str
+    process: str
+    process_version: int
+    sla_state: SlaState
+    fields: CaseFields
+    opened_at: datetime
+    closed_at: datetime | None
+    paused: bool
+    pause_reason: str | None
+    next_deadline: datetime | None
+    as_of: datetime
+    milestones: list[MilestoneStatus]
+    pauses: list[PauseRecord]
+
+
+# --------------------------------------------------------------------------------------- actions
+
+
+class ActionRequest(BaseModel):
+    """What an action activity receives: enough to act, and a key to act on at most once."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    idempotency_key: str
+    """`<case_id>/<milestone>/<instance>/<kind>/<n>`: the same for every attempt of the action."""
+    case_id: str
+    milestone: str
+    instance: int
+    kind: ActionKind
+    n: int
+    """1-based position among the milestone's actions of this kind; the escalation level."""
+    handler: str
+    params: dict[str, Any]
+    due_at: datetime
+    target_at: datetime | None
+    case_fields: CaseFields
+    process: str
+    process_version: int
+
+    @property
+    def event(self) -> str:
+        return {
+            "success": "milestone.completed",
+            "warning": "milestone.warning",
+            "violation": "milestone.violated",
+        }[self.kind]
+
+
+class ActionResult(BaseModel):
+    """What an action activity reports back."""
+
+    status: Literal["delivered", "failed"]
+    attempts: int = 1
+    detail: str | None = None

@@ -1,0 +1,119 @@
+"""How the case workflow runs an action: the activity, its timeouts and its retries.
+
+Each action handler (`webhook`, `email`, `case_update`, `escalate`, or one of your own) is an
+activity of that name taking an `ActionRequest`. An action first runs as a *local* activity: most
+deliveries succeed at once, and a local activity costs one history event and no extra workflow
+task. If that attempt fails with a retryable error, the action continues as a regular activity
+with exponential backoff until its expiry (`Action.expires_after`, else the handler's default),
+so a receiver that is down for hours still gets it once it is back. A handler that reports a
+non-retryable failure (an HTTP 4xx other than 408/429, a bad address) is not retried.
+
+Exactly once: every attempt carries the same idempotency key; the activities consult their
+delivery log before acting, and receivers can deduplicate on the key.
+
+Runs inside the workflow sandbox: only Temporal's workflow APIs, no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
+
+from workflows.contract import ActionRequest, ActionResult
+
+NON_RETRYABLE = ("DeliveryRejected",)
+"""ApplicationError types a handler raises when retrying cannot help."""
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerPolicy:
+    """Timeouts and retries of one handler."""
+
+    attempt_timeout: timedelta
+    """How long one attempt may take (an HTTP request, an SMTP session)."""
+    expires_after: timedelta
+    """How long retries go on before the delivery is recorded as failed."""
+    first_retry: timedelta = timedelta(seconds=1)
+    max_retry_interval: timedelta = timedelta(minutes=10)
+
+
+DEFAULT_POLICY = HandlerPolicy(
+    attempt_timeout=timedelta(seconds=30), expires_after=timedelta(hours=24)
+)
+POLICIES: dict[str, HandlerPolicy] = {
+    # A warning or violation that arrives a day late is worse than useless noise: stop after 6 h.
+    "webhook": HandlerPolicy(
+        attempt_timeout=timedelta(seconds=15), expires_after=timedelta(hours=6)
+    ),
+    "email": HandlerPolicy(attempt_timeout=timedelta(seconds=60), expires_after=timedelta(hours=6)),
+    "case_update": HandlerPolicy(
+        attempt_timeout=timedelta(seconds=15), expires_after=timedelta(hours=24)
+    ),
+    "escalate": HandlerPolicy(
+        attempt_timeout=timedelta(seconds=15), expires_after=timedelta(hours=24)
+    ),
+}
+# The local attempt is short so a slow receiver never holds up the case's commands for long.
+LOCAL_ATTEMPT_TIMEOUT = timedelta(seconds=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """The outcome of running one action."""
+
+    delivered: bool
+    attempts: int
+    error: str | None = None
+
+
+async def deliver(request: ActionRequest, expires_after: timedelta | None) -> Delivery:
+    """Run `request` with its handler: a local attempt, then durable retries if needed."""
+    policy = POLICIES.get(request.handler, DEFAULT_POLICY)
+    try:
+        result = await workflow.execute_local_activity(
+            request.handler,
+            request,
+            result_type=ActionResult,
+            start_to_close_timeout=min(policy.attempt_timeout, LOCAL_ATTEMPT_TIMEOUT),
+            retry_policy=RetryPolicy(maximum_attempts=1),
+        )
+        return Delivery(delivered=True, attempts=result.attempts)
+    except FailureError as local_failure:  # local activities raise the handler's error itself
+        if _non_retryable(local_failure):
+            return Delivery(delivered=False, attempts=1, error=_message(local_failure))
+    try:
+        result = await workflow.execute_activity(
+            request.handler,
+            request,
+            result_type=ActionResult,
+            start_to_close_timeout=policy.attempt_timeout,
+            schedule_to_close_timeout=expires_after or policy.expires_after,
+            retry_policy=RetryPolicy(
+                initial_interval=policy.first_retry,
+                backoff_coefficient=2.0,
+                maximum_interval=policy.max_retry_interval,
+                non_retryable_error_types=list(NON_RETRYABLE),
+            ),
+        )
+        return Delivery(delivered=True, attempts=result.attempts + 1)
+    except FailureError as failure:
+        return Delivery(delivered=False, attempts=0, error=_message(failure))
+
+
+def _cause(failure: FailureError) -> BaseException:
+    return (failure.cause or failure) if isinstance(failure, ActivityError) else failure
+
+
+def _non_retryable(failure: FailureError) -> bool:
+    cause = _cause(failure)
+    return isinstance(cause, ApplicationError) and (
+        cause.non_retryable or cause.type in NON_RETRYABLE
+    )
+
+
+def _message(failure: FailureError) -> str:
+    return str(_cause(failure))
