@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         Pause,
         RecordEvent,
         StartCase,
+        TimelineEvent,
         UpdateCase,
     )
     from workflows.delivery import deliver
@@ -135,6 +136,12 @@ class CaseSlaWorkflow:
         """Every milestone's countdown, as of `as_of` (default: the workflow's last moment)."""
         now = self._now()
         return self._clock.tracker(max(as_of, now) if as_of is not None else now)
+
+    @workflow.query
+    def timeline(self) -> list[TimelineEvent]:
+        """What happened to the case's milestones, in order: started, paused, resumed, warned,
+        violated, escalated, completed, cancelled, retargeted, and failed deliveries."""
+        return sorted(self._clock.state.timeline, key=lambda event: event.at)
 
     # ---------------------------------------------------------------------------- commands
     # Each command is an update with a validator, which reads but never changes state, and a

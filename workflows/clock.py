@@ -37,6 +37,8 @@ from workflows.contract import (
     ProcessMilestone,
     SlaState,
     StartCase,
+    TimelineEvent,
+    TimelineKind,
 )
 
 ZERO = timedelta(0)
@@ -104,6 +106,8 @@ class CaseState(BaseModel):
     """`pause_when` still holds but the case was resumed (by command or `max_pause`): ignore the
     rule until it stops holding."""
     closed_at: datetime | None = None
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    """What happened, in the order the clock learned it (sort by `at` to read it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,8 @@ class CaseClock:
                 calendars=_pinned(start.calendars, opened_at),
             )
         )
+        process = start.process
+        clock._log(opened_at, "opened", None, f"process {process.name} v{process.version}")
         clock._on_change(opened_at, previous={}, event=None)
         return clock
 
@@ -311,6 +317,12 @@ class CaseClock:
         new rules; remaining time counts in the new calendars."""
         self.check_apply_process(process)
         requests = self.advance(now)
+        self._log(
+            now,
+            "process_applied",
+            None,
+            f"version {self.state.process.version} -> {process.version}",
+        )
         self.state.process = process
         self.state.calendars = {
             **self.state.calendars,
@@ -328,7 +340,7 @@ class CaseClock:
                 self._switch_calendar(instance, calendar, now)
             new_target = milestone.target_for(self.state.fields)
             if new_target is not None:
-                instance.target = new_target
+                self._retarget(instance, new_target, now)
         requests += self._on_change(now, dict(self.state.fields), event=None)
         return requests + self.advance(now)
 
@@ -367,6 +379,8 @@ class CaseClock:
                     action.attempts = attempts
                     action.error = error
                     action.finished_at = at
+                    if not delivered:
+                        self._log(at, "action_failed", instance, f"{key}: {error}")
                     return
 
     def expires_after(self, request: ActionRequest) -> timedelta | None:
@@ -428,6 +442,26 @@ class CaseClock:
         ]
         return min(targets, default=None)
 
+    # -------------------------------------------------------------------------- timeline
+
+    def _log(
+        self, at: datetime, kind: TimelineKind, instance: Instance | None, detail: str = ""
+    ) -> None:
+        self.state.timeline.append(
+            TimelineEvent(
+                at=at,
+                kind=kind,
+                milestone=instance.milestone if instance else None,
+                instance=instance.number if instance else None,
+                detail=detail,
+            )
+        )
+
+    def _retarget(self, instance: Instance, target: timedelta, at: datetime) -> None:
+        if target != instance.target:
+            self._log(at, "retargeted", instance, f"target {instance.target} -> {target}")
+            instance.target = target
+
     # ----------------------------------------------------------------------------- rules
 
     def _on_change(
@@ -452,7 +486,7 @@ class CaseClock:
             elif state_conditions_fail(milestone.start_when, fields):
                 self._cancel(instance, now, "start conditions no longer hold")
             elif (new_target := milestone.target_for(fields)) is not None:
-                instance.target = new_target
+                self._retarget(instance, new_target, now)
         requests += self._start_due_milestones(now, previous, event)
         self._apply_pause_rule(now)
         exit_when = state.process.exit_when
@@ -505,6 +539,8 @@ class CaseClock:
         )
         instance.segments = self._running_segments(started_at, calendar)
         state.instances.append(instance)
+        origin = "process entry" if started_at == state.opened_at else "criteria"
+        self._log(started_at, "started", instance, f"target {target}, from {origin}")
         return instance
 
     def _running_segments(self, since: datetime, calendar: str) -> list[Segment]:
@@ -537,6 +573,8 @@ class CaseClock:
         _close_segment(instance, at)
         instance.state = "completed"
         instance.completed_at = at
+        late = f"late by {at - reached}" if reached is not None and at > reached else "on time"
+        self._log(at, "completed", instance, late)
         milestone = self.state.process.milestone(instance.milestone)
         assert milestone is not None
         return [
@@ -550,6 +588,7 @@ class CaseClock:
         instance.state = "cancelled"
         instance.cancelled_at = at
         instance.cancel_reason = reason
+        self._log(at, "cancelled", instance, reason)
 
     def _exit(self, now: datetime, reason: str) -> None:
         for instance in self.state.instances:
@@ -559,6 +598,7 @@ class CaseClock:
             self.state.pauses[-1].resumed_at = now
             self.state.pauses[-1].resumed_by = "close"
         self.state.closed_at = now
+        self._log(now, "closed", None, reason)
 
     # ---------------------------------------------------------------------------- pausing
 
@@ -577,6 +617,7 @@ class CaseClock:
 
     def _pause(self, at: datetime, reason: str, by_rule: bool) -> None:
         self.state.pauses.append(PauseRecord(reason=reason, paused_at=at, by_rule=by_rule))
+        self._log(at, "paused", None, reason)
         for instance in self.state.instances:
             if instance.state == "active":
                 _close_segment(instance, at)
@@ -586,6 +627,7 @@ class CaseClock:
         current = self.state.pauses[-1]
         current.resumed_at = at
         current.resumed_by = by
+        self._log(at, "resumed", None, f"by {by}")
         self.state.manual_pause = False
         rule = self.state.process.pause_when
         if rule is not None and criteria_hold(rule, self.state.fields, self.state.fields, None):
@@ -634,6 +676,7 @@ class CaseClock:
             return []
         if due.kind == "violation" and due.n == 0:
             instance.violated_at = due_at
+            self._log(due_at, "violated", instance, f"target {instance.target} missed")
             return []
         milestone = self.state.process.milestone(instance.milestone)
         assert milestone is not None
@@ -641,6 +684,8 @@ class CaseClock:
             milestone.actions.warning if due.kind == "warning" else milestone.actions.violation
         )
         action = actions[due.n - 1]
+        kind: TimelineKind = "warned" if due.kind == "warning" else "escalated"
+        self._log(due_at, kind, instance, f"level {due.n}: {action.handler}")
         return [self._request(instance, due.kind, due.n, due_at, action.handler, action.params)]
 
     def _request(

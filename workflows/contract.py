@@ -500,6 +500,33 @@ class CaseTracker(BaseModel):
     pauses: list[PauseRecord]
 
 
+TimelineKind = Literal[
+    "opened",
+    "started",
+    "paused",
+    "resumed",
+    "warned",
+    "violated",
+    "escalated",
+    "completed",
+    "cancelled",
+    "retargeted",
+    "process_applied",
+    "action_failed",
+    "closed",
+]
+
+
+class TimelineEvent(BaseModel):
+    """One thing that happened to a case's milestones (Zendesk's ticket metric events)."""
+
+    at: datetime
+    kind: TimelineKind
+    milestone: str | None = None
+    instance: int | None = None
+    detail: str = ""
+
+
 # --------------------------------------------------------------------------------------- actions
 
 

@@ -75,6 +75,7 @@ async def test_stormhaven_premium_case(env: WorkflowEnvironment) -> None:
         await travel_to(env, at(monday, 2, 12, 0))
         await handle.execute_update(CaseSlaWorkflow.close, {"fields": {"status": "Solved"}})
         result = await handle.result()
+        timeline = await handle.query(CaseSlaWorkflow.timeline)
         await save_history(handle, "stormhaven_premium")
 
     assert ran(result) == [
@@ -96,6 +97,25 @@ async def test_stormhaven_premium_case(env: WorkflowEnvironment) -> None:
     assert result.pauses[0].reason == "pause_when: status eq 'Waiting on Customer'"
     assert result.pauses[0].resumed_by == "rule"
     assert result.sla_state == "done"
+    assert [
+        (event.kind, event.milestone, wall(event.at))
+        for event in timeline
+        if event.kind not in ("opened", "started", "closed")
+    ] == [
+        ("warned", "First Response", wall(at(monday, 0, 9, 15))),
+        ("paused", None, wall(at(monday, 0, 9, 20))),
+        ("resumed", None, wall(at(monday, 0, 10, 20))),
+        ("completed", "First Response", wall(at(monday, 0, 10, 25))),
+        ("warned", "Triage", wall(at(monday, 0, 13, 15))),
+        ("violated", "Triage", wall(at(monday, 0, 13, 30))),
+        ("escalated", "Triage", wall(at(monday, 0, 13, 30))),
+        ("escalated", "Triage", wall(at(monday, 0, 14, 0))),
+        ("escalated", "Triage", wall(at(monday, 0, 15, 30))),
+        ("completed", "Triage", wall(at(monday, 0, 16, 0))),
+        ("completed", "Resolution", wall(at(monday, 2, 12, 0))),
+    ]
+    assert [e.kind for e in timeline[:4]] == ["opened", "started", "started", "started"]
+    assert timeline[-1].kind == "closed"
     # The activities ran once each, with the keys the tracker shows.
     assert Counter(recorder.keys()) == Counter(
         a.idempotency_key for m in result.milestones for a in m.actions
