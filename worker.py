@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from activities import ACTIVITIES
+from activities import ActionHandlers
 from workflows.case_sla import CaseSlaWorkflow
 from workflows.contract import SEARCH_ATTRIBUTES, TASK_QUEUE
 
@@ -79,8 +80,11 @@ class WorkerSettings(BaseSettings):
 
     max_cached_workflows: int = 500
     """Bounded sticky cache: evicted cases replay from history when they next wake."""
-    max_concurrent_activities: int = 200
+    max_concurrent_activities: int = 64
     graceful_shutdown_seconds: float = 20.0
+    sticky_timeout_seconds: float = 3.0
+    """How long a case's next task waits for the worker that has it cached before any worker
+    takes it: after a crash, this is what due actions wait on top of the restart."""
     register_search_attributes: bool = True
 
 
@@ -151,18 +155,23 @@ def build_worker(
     client: Client,
     task_queue: str = TASK_QUEUE,
     settings: WorkerSettings | None = None,
-    activities: Sequence[Any] = ACTIVITIES,
+    activities: Sequence[Any] | None = None,
 ) -> Worker:
+    """A worker for case workflows and the action handlers (by default the real ones, configured
+    from the environment; tests pass fakes registered under the same names)."""
     settings = settings or WorkerSettings()
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[CaseSlaWorkflow],
-        activities=list(activities),
+        activities=list(activities if activities is not None else ActionHandlers().activities()),
+        # The handlers block on HTTP, SMTP and the database: they run on this pool.
+        activity_executor=ThreadPoolExecutor(settings.max_concurrent_activities),
         workflow_runner=sandbox_runner(),
         max_cached_workflows=settings.max_cached_workflows,
         max_concurrent_activities=settings.max_concurrent_activities,
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
+        sticky_queue_schedule_to_start_timeout=timedelta(seconds=settings.sticky_timeout_seconds),
     )
 
 

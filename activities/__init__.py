@@ -1,5 +1,73 @@
-"""Action handlers: one Temporal activity per handler name, each taking an `ActionRequest`."""
+"""Action handlers: one Temporal activity per handler name, each taking an `ActionRequest`.
 
+`webhook`, `email`, `case_update` and `escalate` act; `delivery_failed` records that the workflow
+gave up on an action. Every handler consults the delivery log first (a key already delivered is
+not acted on again) and records each attempt, so a retry after a crash delivers at most once
+more, and the receiver can drop even that by the idempotency key. They are synchronous and run on
+the worker's thread pool.
+"""
+
+from collections.abc import Callable
 from typing import Any
 
-ACTIVITIES: list[Any] = []
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.case_system import escalate_case, update_case_system
+from activities.delivery_log import DeliveryLog
+from activities.mail import send_email
+from activities.settings import ActionSettings
+from activities.webhook import deliver_webhook
+from workflows.contract import ActionRequest, ActionResult, DeliveryFailure
+
+Handler = Callable[[ActionRequest, ActionSettings], str]
+
+
+class ActionHandlers:
+    """The handlers, bound to one worker's settings."""
+
+    def __init__(self, settings: ActionSettings | None = None) -> None:
+        self.settings = settings or ActionSettings()
+        self.log = DeliveryLog(self.settings.database_url)
+
+    def activities(self) -> list[Callable[..., Any]]:
+        return [self.webhook, self.email, self.case_update, self.escalate, self.delivery_failed]
+
+    @activity.defn(name="webhook")
+    def webhook(self, request: ActionRequest) -> ActionResult:
+        return self._run(request, deliver_webhook)
+
+    @activity.defn(name="email")
+    def email(self, request: ActionRequest) -> ActionResult:
+        return self._run(request, send_email)
+
+    @activity.defn(name="case_update")
+    def case_update(self, request: ActionRequest) -> ActionResult:
+        return self._run(request, update_case_system)
+
+    @activity.defn(name="escalate")
+    def escalate(self, request: ActionRequest) -> ActionResult:
+        return self._run(request, escalate_case)
+
+    @activity.defn(name="delivery_failed")
+    def delivery_failed(self, failure: DeliveryFailure) -> None:
+        """The workflow gave up on an action (retries exhausted): mark it failed for ops."""
+        self.log.attempt_failed(failure.request, failure.error, final=True)
+
+    def _run(self, request: ActionRequest, handler: Handler) -> ActionResult:
+        if not self.log.begin(request):
+            activity.logger.info("already delivered: %s", request.idempotency_key)
+            return ActionResult(
+                status="delivered",
+                attempts=self.log.attempts(request.idempotency_key),
+                detail="already delivered",
+            )
+        try:
+            detail = handler(request, self.settings)
+        except ApplicationError as error:
+            self.log.attempt_failed(request, str(error), final=error.non_retryable)
+            raise
+        except Exception as error:
+            self.log.attempt_failed(request, repr(error), final=False)
+            raise
+        return ActionResult(status="delivered", attempts=self.log.delivered(request), detail=detail)

@@ -560,6 +560,13 @@ class ActionRequest(BaseModel):
         }[self.kind]
 
 
+class DeliveryFailure(BaseModel):
+    """The workflow gave up on an action: retries ran out or a final error came back."""
+
+    request: ActionRequest
+    error: str
+
+
 class ActionResult(BaseModel):
     """What an action activity reports back."""
 

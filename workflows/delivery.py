@@ -23,7 +23,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
-from workflows.contract import ActionRequest, ActionResult
+from workflows.contract import ActionRequest, ActionResult, DeliveryFailure
 
 NON_RETRYABLE = ("DeliveryRejected",)
 """ApplicationError types a handler raises when retrying cannot help."""
@@ -101,7 +101,24 @@ async def deliver(request: ActionRequest, expires_after: timedelta | None) -> De
         )
         return Delivery(delivered=True, attempts=result.attempts + 1)
     except FailureError as failure:
-        return Delivery(delivered=False, attempts=0, error=_message(failure))
+        error = _message(failure)
+        await _record_failure(request, error)
+        return Delivery(delivered=False, attempts=0, error=error)
+
+
+async def _record_failure(request: ActionRequest, error: str) -> None:
+    """Tell the delivery log the workflow gave up; best effort, the tracker has it anyway."""
+    try:
+        await workflow.execute_local_activity(
+            "delivery_failed",
+            DeliveryFailure(request=request, error=error),
+            start_to_close_timeout=LOCAL_ATTEMPT_TIMEOUT,
+            retry_policy=RetryPolicy(maximum_attempts=3),
+        )
+    except FailureError as failure:
+        workflow.logger.warning(
+            "could not record failure of %s: %s", request.idempotency_key, failure
+        )
 
 
 def _cause(failure: FailureError) -> BaseException:

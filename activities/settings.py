@@ -1,0 +1,41 @@
+"""Settings of the action handlers, from the worker's environment.
+
+Secrets (webhook signing keys, SMTP and case-system credentials) live here, on the worker, and
+never in workflow history: an action's parameters name a secret, they do not carry it.
+"""
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api.config import DEFAULT_DATABASE
+
+
+class ActionSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SLA_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_DATABASE}", validation_alias="DATABASE_URL"
+    )
+    """The config database, which holds the delivery log."""
+
+    webhook_secrets: dict[str, SecretStr] = Field(default_factory=dict)
+    """Signing keys by name (JSON): `{"default": "...", "crm": "..."}`; an action picks one with
+    `params.secret` (default: "default")."""
+    webhook_allowed_hosts: list[str] = Field(default_factory=list)
+    """Host patterns (`crm.example.com`, `*.example.org`, `127.0.0.1:8080`) a webhook may call.
+    Empty: any public host. Loopback, private and link-local addresses are refused unless a
+    pattern names them, so a configuration cannot turn the worker against internal services."""
+    http_timeout_seconds: float = 10.0
+
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_ca_file: str | None = None
+    """A CA bundle for the SMTP server's certificate (system roots when unset)."""
+    mail_from: str = "sla@localhost"
+
+    case_system_url: str | None = None
+    """Base URL of the case system's callback API, for `case_update` and `escalate`."""
+    case_system_token: SecretStr | None = None

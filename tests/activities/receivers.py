@@ -1,0 +1,182 @@
+"""Real peers for the action handlers: an HTTP receiver and an SMTP server on 127.0.0.1.
+
+The receiver verifies each body's signature and counts deliveries per idempotency key, as a
+careful case system would; it can refuse the first attempts, answer 400, or be down for a while.
+"""
+
+import hashlib
+import hmac
+import json
+import socket
+import ssl
+import subprocess
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+
+SECRET = "receiver-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Delivery:
+    method: str
+    path: str
+    key: str
+    body: dict[str, Any]
+    received_at: datetime
+
+
+@dataclass
+class Receiver:
+    """An HTTP endpoint that accepts signed JSON once per idempotency key."""
+
+    port: int = field(default_factory=free_port)
+    fail_first: int = 0
+    """Answer 500 to this many requests before accepting."""
+    answer: int = 200
+    accepted: list[Delivery] = field(default_factory=list)
+    attempts: Counter[str] = field(default_factory=Counter)
+    bad_signatures: int = 0
+    _server: ThreadingHTTPServer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def keys(self) -> Counter[str]:
+        """Accepted deliveries per key (a careful receiver would keep only the first)."""
+        return Counter(delivery.key for delivery in self.accepted)
+
+    def start(self) -> "Receiver":
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                receiver._handle(self)
+
+            def do_PATCH(self) -> None:
+                receiver._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.allow_reuse_address = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        body = request.rfile.read(int(request.headers.get("Content-Length", 0)))
+        key = request.headers.get("Idempotency-Key", "")
+        expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        with self._lock:
+            self.attempts[key] += 1
+            if not hmac.compare_digest(request.headers.get("X-SLA-Signature", ""), expected):
+                self.bad_signatures += 1
+                status = 401
+            elif self.fail_first > 0:
+                self.fail_first -= 1
+                status = 500
+            else:
+                status = self.answer
+                if status == 200:
+                    self.accepted.append(
+                        Delivery(
+                            request.command, request.path, key, json.loads(body), datetime.now(UTC)
+                        )
+                    )
+        request.send_response(status)
+        request.send_header("Content-Length", "0")
+        request.end_headers()
+
+
+@dataclass
+class Mailbox:
+    """An SMTP server that keeps every message it accepts."""
+
+    port: int = field(default_factory=free_port)
+    messages: list[Envelope] = field(default_factory=list)
+    tls_context: ssl.SSLContext | None = None
+    users: dict[str, str] = field(default_factory=dict)
+    _controller: Controller | None = None
+
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def authenticate(
+        self, server: Any, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = (
+            isinstance(data, LoginPassword)
+            and self.users.get(data.login.decode()) == data.password.decode()
+        )
+        return AuthResult(success=ok, handled=False)
+
+    def start(self) -> "Mailbox":
+        secure = self.tls_context is not None
+        self._controller = Controller(
+            self,
+            hostname="127.0.0.1",
+            port=self.port,
+            server_hostname="localhost",
+            tls_context=self.tls_context,
+            require_starttls=secure,
+            authenticator=self.authenticate if self.users else None,
+            auth_require_tls=secure,
+        )
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for `localhost` (and its key) made with the openssl CLI."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key

@@ -1,0 +1,145 @@
+"""Exactly once across a crash: `kill -9` of the worker process while 50 cases are due, then a
+restart; the receiver counts every action delivered, and none twice.
+
+Real processes all the way: the Temporal dev server, `python -m worker` as a child process with
+the real handlers, and the signing HTTP receiver. Prints the figures.
+"""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from api.migrations import upgrade
+from tests.activities.receivers import SECRET, Receiver
+from workflows.case_sla import CaseSlaWorkflow
+from workflows.contract import SEARCH_ATTRIBUTES, EntitlementProcess, StartCase, case_workflow_id
+
+ROOT = Path(__file__).parent.parent.parent
+CASES = 50
+ACTIONS_PER_CASE = 3
+DOWN_FOR = 3.0
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def process_for(case: int, receiver: Receiver) -> EntitlementProcess:
+    hook = {"handler": "webhook", "params": {"url": f"{receiver.url}/hooks"}}
+    # Targets spread over 10-34 s: actions fall due before, during and after the crash.
+    target = timedelta(seconds=10 + case % 25)
+    return EntitlementProcess.model_validate(
+        {
+            "name": "Crash",
+            "milestones": [
+                {
+                    "name": "First Response",
+                    "target": target,
+                    "actions": {
+                        "warning": [{**hook, "before_target": "PT2S"}],
+                        "violation": [hook, {**hook, "after_target": "PT3S"}],
+                    },
+                }
+            ],
+        }
+    )
+
+
+def spawn_worker(environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "worker"],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+async def wait_until(predicate: object, seconds: float) -> bool:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def test_kill_9_of_the_worker_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    server = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
+        search_attributes=SEARCH_ATTRIBUTES,
+        data_converter=pydantic_data_converter,
+    )
+    receiver = Receiver().start()
+    database_url = f"sqlite:///{tmp_path / 'sla.sqlite'}"
+    upgrade(database_url)
+    task_queue = f"crash-{uuid.uuid4()}"
+    environment = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": server.client.service_client.config.target_host,
+        "TEMPORAL_TASK_QUEUE": task_queue,
+        "DATABASE_URL": database_url,
+        "SLA_WEBHOOK_SECRETS": json.dumps({"default": SECRET}),
+        "SLA_WEBHOOK_ALLOWED_HOSTS": json.dumps([f"127.0.0.1:{receiver.port}"]),
+        "SLA_REGISTER_SEARCH_ATTRIBUTES": "false",
+    }
+    log = tmp_path / "worker.log"
+    worker = spawn_worker(environment, log)
+    try:
+        for n in range(CASES):
+            case = StartCase(case_id=f"crash-{n}", process=process_for(n, receiver))
+            await server.client.start_workflow(
+                CaseSlaWorkflow.run, case, id=case_workflow_id(case.case_id), task_queue=task_queue
+            )
+        expected = CASES * ACTIONS_PER_CASE
+        assert await wait_until(lambda: len(receiver.keys()) >= expected // 4, 60), log.read_text()
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        killed_at = datetime.now(UTC)
+        delivered_before = len(receiver.keys())
+        await asyncio.sleep(DOWN_FOR)
+        worker = spawn_worker(environment, log)
+        restarted_at = datetime.now(UTC)
+        all_in = await wait_until(lambda: len(receiver.keys()) >= expected, 120)
+        await asyncio.sleep(2)  # anything sent twice would arrive now
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        receiver.stop()
+        await server.shutdown()
+
+    counts = receiver.keys()
+    duplicates = sum(count - 1 for count in counts.values())
+    lateness = {
+        d.key: d.received_at - datetime.fromisoformat(d.body["occurred_at"])
+        for d in receiver.accepted
+    }
+    due_in_outage = [
+        late
+        for d in receiver.accepted
+        if killed_at <= datetime.fromisoformat(d.body["occurred_at"]) <= restarted_at
+        for late in [lateness[d.key]]
+    ]
+    worst_after_restart = max(due_in_outage, default=timedelta(0))
+    print(
+        f"\ncrash test: {CASES} cases, {expected} actions due; killed after {delivered_before} "
+        f"deliveries, worker down {DOWN_FOR:.0f} s; delivered {len(counts)} distinct keys, "
+        f"{len(receiver.accepted)} accepted posts, {duplicates} duplicates, "
+        f"{receiver.bad_signatures} bad signatures; {len(due_in_outage)} actions fell due during "
+        f"the outage, worst lateness {worst_after_restart.total_seconds():.1f} s "
+        f"(outage {(restarted_at - killed_at).total_seconds():.1f} s); worst overall "
+        f"{max(lateness.values()).total_seconds():.1f} s"
+    )
+    assert all_in, f"only {len(counts)} of {expected} delivered: see {log}"
+    assert len(counts) == expected
+    assert duplicates == 0
+    assert receiver.bad_signatures == 0

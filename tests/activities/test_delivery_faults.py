@@ -1,0 +1,124 @@
+"""Actions through the whole path (workflow, local attempt, durable retries, real handlers)
+against a receiver that fails, is down for a while, or refuses: each delivered once or failed."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from activities import ActionHandlers
+from api.db import transaction
+from api.models import DeliveryRecord
+from tests.activities.conftest import settings_for
+from tests.activities.receivers import Receiver
+from tests.conftest import running_worker
+from workflows.case_sla import CaseSlaWorkflow
+from workflows.contract import ActionStatus, CaseTracker, EntitlementProcess, StartCase
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def case_with_a_webhook(receiver: Receiver) -> StartCase:
+    process = EntitlementProcess.model_validate(
+        {
+            "name": "Faults",
+            "milestones": [
+                {
+                    "name": "First Response",
+                    "target": "PT2S",
+                    "actions": {
+                        "violation": [{"handler": "webhook", "params": {"url": receiver.url}}]
+                    },
+                }
+            ],
+        }
+    )
+    return StartCase(case_id=f"F-{uuid.uuid4().hex[:8]}", process=process)
+
+
+async def the_action(handle: WorkflowHandle[CaseSlaWorkflow, CaseTracker]) -> ActionStatus:
+    """Poll until the violation action has finished one way or the other."""
+    for _ in range(600):
+        tracker = await handle.query(CaseSlaWorkflow.tracker)
+        actions = tracker.milestones[0].actions
+        if actions and actions[0].status != "running":
+            return actions[0]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the action never finished: {tracker}")
+
+
+async def started(
+    env: WorkflowEnvironment, task_queue: str, receiver: Receiver
+) -> WorkflowHandle[CaseSlaWorkflow, CaseTracker]:
+    case = case_with_a_webhook(receiver)
+    handle = await env.client.start_workflow(
+        CaseSlaWorkflow.run, case, id=f"case-{case.case_id}", task_queue=task_queue
+    )
+    await env.sleep(timedelta(seconds=2))  # to the violation
+    return handle
+
+
+@pytest.fixture
+async def worker_for(
+    env: WorkflowEnvironment, clean_log: str, receiver: Receiver
+) -> AsyncIterator[str]:
+    handlers = ActionHandlers(settings_for(clean_log, receiver))
+    async with running_worker(env, handlers.activities()) as task_queue:
+        yield task_queue
+
+
+def logged(database_url: str, key: str) -> DeliveryRecord:
+    with transaction(database_url) as session:
+        found = session.get(DeliveryRecord, key)
+        assert found is not None
+        return found
+
+
+async def test_failing_first_attempts_then_delivered_once(
+    env: WorkflowEnvironment, worker_for: str, receiver: Receiver, clean_log: str
+) -> None:
+    receiver.fail_first = 3
+    handle = await started(env, worker_for, receiver)
+    action = await the_action(handle)
+    assert action.status == "delivered"
+    assert receiver.attempts[action.idempotency_key] == 4  # the local try, then three retries
+    assert receiver.keys() == {action.idempotency_key: 1}
+    assert logged(clean_log, action.idempotency_key).attempts == 4
+    await handle.execute_update(CaseSlaWorkflow.close, None)
+
+
+async def test_receiver_down_for_a_while_then_delivered_once(
+    env: WorkflowEnvironment, worker_for: str, receiver: Receiver, clean_log: str
+) -> None:
+    receiver.stop()
+    handle = await started(env, worker_for, receiver)
+    await asyncio.sleep(3)  # a few retries find nobody listening
+    receiver.start()
+    action = await the_action(handle)
+    assert action.status == "delivered"
+    assert receiver.keys() == {action.idempotency_key: 1}
+    record = logged(clean_log, action.idempotency_key)
+    assert record.attempts >= 2
+    assert record.status == "delivered"
+    await handle.execute_update(CaseSlaWorkflow.close, None)
+
+
+async def test_a_400_fails_at_once_and_the_case_goes_on(
+    env: WorkflowEnvironment, worker_for: str, receiver: Receiver, clean_log: str
+) -> None:
+    receiver.answer = 400
+    handle = await started(env, worker_for, receiver)
+    action = await the_action(handle)
+    assert action.status == "failed"
+    assert "answered 400" in (action.error or "")
+    assert receiver.attempts[action.idempotency_key] == 1  # not retried
+    assert logged(clean_log, action.idempotency_key).status == "failed"
+    timeline = await handle.query(CaseSlaWorkflow.timeline)
+    assert [event.kind for event in timeline][-1] == "action_failed"
+    tracker = await handle.execute_update(CaseSlaWorkflow.pause, {"reason": "still alive"})
+    assert tracker.paused
+    await handle.execute_update(CaseSlaWorkflow.close, None)
