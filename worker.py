@@ -86,6 +86,8 @@ class WorkerSettings(BaseSettings):
     """How long a case's next task waits for the worker that has it cached before any worker
     takes it: after a crash, this is what due actions wait on top of the restart."""
     register_search_attributes: bool = True
+    heartbeat_file: Path | None = None
+    """Touched every few seconds while the worker runs: container health checks read its age."""
 
 
 async def connect(settings: TemporalSettings | None = None) -> Client:
@@ -190,9 +192,18 @@ async def run_worker(temporal: TemporalSettings, settings: WorkerSettings) -> No
         "worker polling %s on %s/%s", temporal.task_queue, temporal.address, temporal.namespace
     )
     async with worker:
+        beating = asyncio.create_task(_heartbeat(settings.heartbeat_file, stop))
         await stop.wait()
         log.info("shutting down: finishing in-flight tasks")
+        await beating
     log.info("worker stopped")
+
+
+async def _heartbeat(path: Path | None, stop: asyncio.Event, every: float = 5.0) -> None:
+    while path is not None and not stop.is_set():
+        await asyncio.to_thread(path.touch)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
 
 
 def temporal_cli() -> str:
@@ -205,9 +216,16 @@ def temporal_cli() -> str:
 
 
 @contextlib.contextmanager
-def dev_server(data_dir: Path, port: int = 7233, ui_port: int = 8233) -> Iterator[None]:
+def dev_server(
+    data_dir: Path,
+    port: int = 7233,
+    ui_port: int | None = 8233,
+    http_port: int | None = None,
+    metrics_port: int | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
     """`temporal server start-dev` with SQLite persistence under `data_dir` (cases survive a
-    restart), the custom search attributes registered, stopped on exit."""
+    restart), the custom search attributes registered, stopped on exit. `ui_port=None` runs it
+    without the web UI."""
     data_dir.mkdir(parents=True, exist_ok=True)
     command = [
         temporal_cli(),
@@ -215,20 +233,28 @@ def dev_server(data_dir: Path, port: int = 7233, ui_port: int = 8233) -> Iterato
         "start-dev",
         "--db-filename",
         str(data_dir / "temporal.sqlite"),
+        "--ip",
+        "127.0.0.1",
         "--port",
         str(port),
-        "--ui-port",
-        str(ui_port),
         "--log-level",
         "warn",
     ]
+    if ui_port is None:
+        command.append("--headless")
+    else:
+        command += ["--ui-port", str(ui_port), "--ui-disable-news-fetch"]
+    if http_port is not None:
+        command += ["--http-port", str(http_port)]
+    if metrics_port is not None:
+        command += ["--metrics-port", str(metrics_port)]
     for key in SEARCH_ATTRIBUTES:
         command += ["--search-attribute", f"{key.name}={key._metadata_type}"]
     with (data_dir / "temporal.log").open("ab") as server_log:
         process = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT)
     try:
         wait_for_port("127.0.0.1", port, process, data_dir / "temporal.log")
-        yield
+        yield process
     finally:
         process.terminate()
         try:

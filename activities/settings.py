@@ -4,7 +4,7 @@ Secrets (webhook signing keys, SMTP and case-system credentials) live here, on t
 never in workflow history: an action's parameters name a secret, they do not carry it.
 """
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.config import DEFAULT_DATABASE
@@ -39,3 +39,8 @@ class ActionSettings(BaseSettings):
     case_system_url: str | None = None
     """Base URL of the case system's callback API, for `case_update` and `escalate`."""
     case_system_token: SecretStr | None = None
+
+    @field_validator("case_system_url", "smtp_username", "smtp_ca_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value

@@ -487,17 +487,15 @@ class CaseClock:
                 self._cancel(instance, now, "start conditions no longer hold")
             elif (new_target := milestone.target_for(fields)) is not None:
                 self._retarget(instance, new_target, now)
-        requests += self._start_due_milestones(now, previous, event)
+        self._start_due_milestones(now, previous, event)
         self._apply_pause_rule(now)
         exit_when = state.process.exit_when
         if exit_when is not None and criteria_hold(exit_when, fields, previous, None):
             self._exit(now, f"exit_when: {describe(exit_when)}")
         return requests
 
-    def _start_due_milestones(
-        self, now: datetime, previous: CaseFields, event: str | None
-    ) -> list[ActionRequest]:
-        requests: list[ActionRequest] = []
+    def _start_due_milestones(self, now: datetime, previous: CaseFields, event: str | None) -> None:
+        """Start every milestone whose start criteria hold and that may (re)start now."""
         for milestone in self.state.process.milestones:
             last = self.instance(milestone.name)
             if last is not None and last.open:
@@ -510,7 +508,6 @@ class CaseClock:
             if target is None:
                 continue
             self._start(milestone, target, now, last)
-        return requests
 
     def _start(
         self,
