@@ -82,7 +82,7 @@ class WorkerSettings(BaseSettings):
     """Bounded sticky cache: evicted cases replay from history when they next wake."""
     max_concurrent_activities: int = 64
     graceful_shutdown_seconds: float = 20.0
-    sticky_timeout_seconds: float = 3.0
+    sticky_timeout_seconds: float = 5.0
     """How long a case's next task waits for the worker that has it cached before any worker
     takes it: after a crash, this is what due actions wait on top of the restart."""
     register_search_attributes: bool = True
