@@ -2,14 +2,19 @@
 
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE = Path("var") / "sla.sqlite"
 
 
 class ApiSettings(BaseSettings):
-    """`DATABASE_URL` (a SQLite file under ./var by default) and the bootstrap admin key."""
+    """`DATABASE_URL` (a SQLite file under ./var by default), the bootstrap admin key, and limits.
+
+    Temporal is reached with the worker's own `worker.TemporalSettings` (`TEMPORAL_ADDRESS`,
+    `TEMPORAL_NAMESPACE`, `TEMPORAL_TASK_QUEUE`, TLS), which `api.main` reads: this module stays
+    importable by the activities without importing the worker.
+    """
 
     model_config = SettingsConfigDict(extra="ignore")
 
@@ -17,6 +22,16 @@ class ApiSettings(BaseSettings):
     sla_admin_key: str | None = None
     """An admin API key accepted as is, for first start and automation."""
     sla_environment: str = "development"
+    sla_migrate_on_start: bool = True
+    """Upgrade the schema when the app starts (turn off where migrations run as a deploy step)."""
+    sla_temporal_timeout_seconds: float = Field(default=10.0, gt=0)
+    """How long a case command or query may wait for Temporal and the worker."""
+    sla_config_cache_seconds: float = Field(default=1.0, ge=0)
+    """How long a configuration read may be answered from this process's cache: its own writes
+    clear it at once, other API processes' writes show within this time."""
+    sla_key_cache_seconds: float = Field(default=5.0, ge=0)
+    """How long a verified API key is trusted without reading the database again: a key revoked
+    through another API process stops working within this time (at once in this one)."""
 
     @model_validator(mode="after")
     def _no_default_secrets_outside_development(self) -> "ApiSettings":

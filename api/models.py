@@ -2,8 +2,18 @@
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, UTCDateTime, utcnow
 
@@ -29,3 +39,155 @@ class DeliveryRecord(Base):
     first_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+# ------------------------------------------------------------------------------- configuration
+
+
+class MilestoneTypeRecord(Base):
+    """A milestone type of the catalog, at one level: global, an account, or a relationship type.
+
+    `scope_key` names the level in one non-null column (`account:ACME`), computed by the database
+    so no writer can get it wrong: a unique constraint over nullable `account_id` would let
+    PostgreSQL admit duplicates, since NULLs never compare equal. `name_key` is the casefolded
+    name, so names are unique case-insensitively within a level.
+    """
+
+    __tablename__ = "milestone_type"
+    __table_args__ = (
+        UniqueConstraint("scope_key", "name_key", name="uq_milestone_type_scope_key_name_key"),
+        CheckConstraint("scope IN ('global', 'account', 'relationship')", name="scope"),
+        CheckConstraint("recurrence IN ('none', 'independent', 'sequential')", name="recurrence"),
+        CheckConstraint(
+            "(scope = 'global' AND account_id IS NULL AND relationship_type IS NULL)"
+            " OR (scope = 'account' AND account_id IS NOT NULL AND relationship_type IS NULL)"
+            " OR (scope = 'relationship' AND account_id IS NULL"
+            " AND relationship_type IS NOT NULL)",
+            name="level",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    color: Mapped[str] = mapped_column(String(7))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    account_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    relationship_type: Mapped[str | None] = mapped_column(String(200), default=None)
+    scope_key: Mapped[str] = mapped_column(
+        String(420),
+        Computed(
+            "scope || ':' || coalesce(account_id, '') || ':' || coalesce(relationship_type, '')",
+            persisted=True,
+        ),
+        index=True,
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    reporting_category: Mapped[str | None] = mapped_column(String(100), default=None)
+    recurrence: Mapped[str] = mapped_column(String(20), default="none")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class BusinessHoursRecord(Base):
+    """A business-hours calendar: the `workflows.business_hours.BusinessHours` model, stored as
+    its JSON. Processes name calendars; `name_key` keeps names unique case-insensitively."""
+
+    __tablename__ = "business_hours"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(800), unique=True)
+    """`name.casefold()`, which can be longer than the name ('ﬃ' folds to 'ffi')."""
+    definition: Mapped[str] = mapped_column(Text)
+    """`BusinessHours.model_dump_json()`."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class EntitlementProcessRecord(Base):
+    """An entitlement process: its name, the level whose milestone types it uses, its versions.
+
+    Names are unique case-insensitively (the workflow's `EntitlementProcess` search attribute
+    carries the name) and never change, so a name is a stable reference for case systems.
+    """
+
+    __tablename__ = "entitlement_process"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    account_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    relationship_type: Mapped[str | None] = mapped_column(String(200), default=None)
+    latest_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    versions: Mapped[list["ProcessVersionRecord"]] = relationship(
+        back_populates="process", lazy="raise", order_by="ProcessVersionRecord.version"
+    )
+
+
+class ProcessVersionRecord(Base):
+    """A published version of a process; immutable once written. `definition` is the contract's
+    `EntitlementProcess`, the very snapshot a case pins."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (UniqueConstraint("process_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("entitlement_process.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[str] = mapped_column(Text)
+    """`EntitlementProcess.model_dump_json()`."""
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    process: Mapped[EntitlementProcessRecord] = relationship(
+        back_populates="versions", lazy="raise"
+    )
+
+
+class ProcessVersionMilestoneTypeRecord(Base):
+    """Which milestone types a published version uses: a type in use cannot be deleted."""
+
+    __tablename__ = "process_version_milestone_type"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("process_version.id", ondelete="CASCADE"), primary_key=True
+    )
+    milestone_type_id: Mapped[int] = mapped_column(
+        ForeignKey("milestone_type.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+
+
+class ProcessVersionBusinessHoursRecord(Base):
+    """Which calendars a published version names: such a calendar cannot be deleted or renamed."""
+
+    __tablename__ = "process_version_business_hours"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("process_version.id", ondelete="CASCADE"), primary_key=True
+    )
+    business_hours_id: Mapped[int] = mapped_column(
+        ForeignKey("business_hours.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+
+
+class ApiKeyRecord(Base):
+    """An API key: only the SHA-256 of the key is kept (the key is shown once, at creation)."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(12))
+    """The key's first characters, to tell keys apart in listings."""
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,104 @@
+"""The config service's ASGI app (`api.main:app`): routers, the lifespan that upgrades the
+schema, and the one handler that turns every `SlaError` into its response.
+
+    uvicorn api.main:app              # DATABASE_URL, SLA_ADMIN_KEY, TEMPORAL_* from the env
+
+`create_app` builds an app from explicit settings (tests point it at their database and at a
+Temporal client of their own through `app.state.services`).
+"""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.config import ApiSettings
+from api.db import session_factory
+from api.deps import KeyCache, ResponseCache, Services
+from api.errors import SlaError
+from api.migrations import upgrade
+from api.routes import (
+    api_keys,
+    business_hours,
+    cases,
+    entitlement_processes,
+    health,
+    milestone_types,
+)
+from api.temporal import TemporalGateway, system_clock
+from worker import TemporalSettings
+
+log = logging.getLogger("sla.api")
+
+
+def create_app(
+    settings: ApiSettings | None = None, temporal: TemporalSettings | None = None
+) -> FastAPI:
+    settings = settings or ApiSettings()
+    services = Services(
+        settings=settings,
+        sessions=session_factory(settings.database_url),
+        temporal=TemporalGateway(temporal or TemporalSettings()),
+        clock=system_clock,
+        keys=KeyCache(settings.sla_key_cache_seconds),
+        responses=ResponseCache(settings.sla_config_cache_seconds),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.sla_migrate_on_start:
+            await run_in_threadpool(upgrade, settings.database_url)
+        if not settings.sla_admin_key:
+            log.warning("SLA_ADMIN_KEY is not set: only API keys already stored will work")
+        yield
+
+    app = FastAPI(
+        title="SLA milestone engine",
+        summary="Milestone types, business hours and entitlement processes; cases on Temporal.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    for module in (
+        health,
+        milestone_types,
+        business_hours,
+        entitlement_processes,
+        cases,
+        api_keys,
+    ):
+        app.include_router(module.router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 400 and error.detail == "There was an error parsing the body":
+            # FastAPI's answer to a body that is not JSON at all; say it like other input errors.
+            return JSONResponse(
+                {
+                    "detail": [
+                        {
+                            "loc": ["body"],
+                            "msg": "the body is not valid JSON: send UTF-8 encoded JSON",
+                            "type": "json_invalid",
+                        }
+                    ]
+                },
+                status_code=422,
+            )
+        return await http_exception_handler(request, error)
+
+    @app.exception_handler(SlaError)
+    async def sla_error(_request: Request, error: SlaError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+        )
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""One router per resource; handlers are named verb_noun."""

@@ -1,0 +1,450 @@
+"""Request and response bodies of the HTTP API.
+
+Families per resource, as in the FastAPI template: `<Thing>Create`, `<Thing>Update` (every field
+optional), `<Thing>Public` and `<Things>Public` (`data` plus `count`). Whatever the workflow will
+check is checked with the contract's own types (`Criteria`, `MilestoneActions`, `Duration`,
+`BusinessHours`, `Pause`, ...), so a rule is written once, in `workflows/contract.py`, and the API
+rejects bad input with the same words before it reaches a case.
+"""
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal, Self
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    WithJsonSchema,
+    WrapValidator,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from workflows.business_hours import BusinessHours
+from workflows.contract import (
+    MAX_MILESTONES,
+    CaseFields,
+    CaseId,
+    Criteria,
+    Duration,
+    EntitlementProcess,
+    MilestoneActions,
+    ProcessMilestone,
+    Recurrence,
+    SlaState,
+    StartFrom,
+    StateCriteria,
+    TargetDuration,
+    TargetRule,
+)
+
+Role = Literal["admin", "case_system", "agent", "ops"]
+ROLES: tuple[Role, ...] = ("admin", "case_system", "agent", "ops")
+Scope = Literal["global", "account", "relationship"]
+DbInt = Annotated[int, Field(ge=1, le=2**31 - 1)]
+"""An id or version number: what fits the database's integer columns."""
+
+
+def _no_control_characters(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and no name needs a control character.
+    if any(ord(char) < 32 for char in value):
+        raise ValueError("must not contain control characters (tabs, newlines, NUL)")
+    return value
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, Field(max_length=2000), AfterValidator(_no_nul)]
+Label = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_no_control_characters)]
+LevelName = Annotated[
+    str,
+    Field(min_length=1, max_length=200, pattern=r"^[^'\"\\]+$"),
+    AfterValidator(_no_control_characters),
+]
+"""An account id or relationship type: any text without quotes or backslashes (it goes into
+Temporal visibility queries as a literal)."""
+
+_MILESTONE_PATTERN: str = ProcessMilestone.model_json_schema()["properties"]["name"]["pattern"]
+MilestoneTypeName = Annotated[str, Field(min_length=1, max_length=100, pattern=_MILESTONE_PATTERN)]
+"""The contract's milestone name: a type's name becomes the milestone's name in a process."""
+_PROCESS_PATTERN: str = EntitlementProcess.model_json_schema()["properties"]["name"]["pattern"]
+ProcessName = Annotated[str, Field(min_length=1, max_length=100, pattern=_PROCESS_PATTERN)]
+CalendarName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_nul)]
+
+COLOR_PATTERN = r"^#[0-9A-Fa-f]{6}$"
+
+
+def _check_color(value: str) -> str:
+    if re.fullmatch(COLOR_PATTERN, value) is None:
+        raise ValueError(f"{value!r} is not a color: write #RRGGBB in hex, e.g. '#D62728'")
+    return value.upper()
+
+
+Color = Annotated[
+    str,
+    AfterValidator(_check_color),
+    WithJsonSchema({"type": "string", "pattern": COLOR_PATTERN, "examples": ["#D62728"]}),
+]
+
+
+class Page(BaseModel):
+    count: int
+
+
+# ------------------------------------------------------------------------------ milestone types
+
+
+def _check_level(info: ValidationInfo, value: str | None, field: str) -> str | None:
+    """account_id belongs to scope 'account' only, relationship_type to 'relationship' only."""
+    scope = info.data.get("scope")
+    owner = {"account_id": "account", "relationship_type": "relationship"}[field]
+    if scope is None:
+        return value
+    if scope == owner and value is None:
+        raise ValueError(f"scope {owner!r} needs {field}")
+    if scope != owner and value is not None:
+        raise ValueError(f"only scope {owner!r} takes {field}; this one is {scope!r}")
+    return value
+
+
+class Level(BaseModel):
+    """A level of the catalog: global, one account, or one relationship type."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scope: Scope = "global"
+    account_id: LevelName | None = Field(default=None, validate_default=True)
+    relationship_type: LevelName | None = Field(default=None, validate_default=True)
+
+    @field_validator("account_id")
+    @classmethod
+    def _account_id_fits_scope(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _check_level(info, value, "account_id")
+
+    @field_validator("relationship_type")
+    @classmethod
+    def _relationship_type_fits_scope(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _check_level(info, value, "relationship_type")
+
+
+class MilestoneTypeCreate(Level):
+    """A new milestone type; it goes last in its level's order."""
+
+    name: MilestoneTypeName
+    description: Text = ""
+    color: Color = "#4C78A8"
+    active: bool = True
+    reporting_category: Label | None = None
+    recurrence: Recurrence = "none"
+
+
+class MilestoneTypeUpdate(BaseModel):
+    """Changes to a milestone type; leave out what stays. The level cannot change: create the
+    type at the other level instead. Processes already published keep what they copied."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: MilestoneTypeName | None = None
+    description: Text | None = None
+    color: Color | None = None
+    active: bool | None = None
+    reporting_category: Label | None = None
+    recurrence: Recurrence | None = None
+
+    @field_validator("name", "description", "color", "active", "recurrence", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep it")
+        return value
+
+
+class MilestoneTypePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    description: str
+    color: str
+    active: bool
+    scope: Scope
+    account_id: str | None
+    relationship_type: str | None
+    position: int
+    reporting_category: str | None
+    recurrence: Recurrence
+    created_at: datetime
+    updated_at: datetime
+
+
+class MilestoneTypesPublic(Page):
+    data: list[MilestoneTypePublic]
+
+
+class MilestoneTypeReorder(Level):
+    """The new order of one level's own types: every one of them, each once."""
+
+    ids: list[DbInt] = Field(min_length=1, max_length=1000)
+
+
+# ------------------------------------------------------------------------------ business hours
+
+
+def _zone_errors_are_input_errors(value: Any, handler: Any) -> Any:
+    """Reject a `time_zone` that names no zone file before `BusinessHours` reads it: the zone
+    lookup raises `OSError` for a directory ('America') or a name too long for the file system,
+    which would otherwise surface as a server error."""
+    if isinstance(value, dict) and isinstance(zone := value.get("time_zone"), str):
+        try:
+            ZoneInfo(zone)
+        except OSError:
+            raise PydanticCustomError(
+                "value_error",
+                "time_zone: unknown time zone {zone}: use an IANA name such as 'America/New_York'",
+                {"zone": repr(zone[:100])},
+            ) from None
+        except Exception:  # BusinessHours reports the others itself, in its own words
+            pass
+    return handler(value)
+
+
+BusinessHoursBody = Annotated[BusinessHours, WrapValidator(_zone_errors_are_input_errors)]
+
+
+class BusinessHoursPublic(BusinessHours):
+    """A stored calendar: the `BusinessHours` model as given, with its id."""
+
+    id: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class BusinessHoursListPublic(Page):
+    data: list[BusinessHoursPublic]
+
+
+class BusinessHoursPreview(BaseModel):
+    """Where `duration` of business time from `start` ends in this calendar."""
+
+    start: datetime
+    duration: timedelta
+    target_at: datetime
+    target_at_local: str
+    """`target_at` on the calendar's wall clock, e.g. '2026-03-09T09:30:00-04:00'."""
+    time_zone: str
+
+
+class HolidayPublic(BaseModel):
+    date: date
+    name: str
+    open: list[tuple[str, str]] | None
+    """Open intervals of a partly open day; null when closed all day."""
+    source: Literal["explicit", "public"]
+
+
+class HolidaysPublic(Page):
+    year: int
+    data: list[HolidayPublic]
+
+
+# ------------------------------------------------------------------------ entitlement processes
+
+
+def _target_kind(value: Any) -> str:
+    return "rules" if isinstance(value, list) else "duration"
+
+
+TargetSpec = Annotated[
+    Annotated[TargetDuration, Tag("duration")] | Annotated[list[TargetRule], Tag("rules")],
+    Discriminator(_target_kind),
+]
+"""The contract's target: a duration ('4h'), or rules chosen by case fields. Validated as one
+or the other by its shape, so an error names the one that was meant."""
+
+
+class ProcessMilestoneCreate(BaseModel):
+    """A milestone of a process version: a milestone type (by name) and how it runs. Color,
+    recurrence and reporting category are copied from the type when the version is published."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    milestone_type: Annotated[str, Field(min_length=1, max_length=100)]
+    business_hours: CalendarName | None = None
+    start_when: Criteria = Field(default_factory=Criteria)
+    start_from: StartFrom = "process"
+    target: TargetSpec
+    complete_when: Criteria | None = None
+    actions: MilestoneActions = Field(default_factory=MilestoneActions)
+
+
+class ProcessVersionCreate(BaseModel):
+    """A new version of a process: its complete definition (nothing is inherited)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    business_hours: CalendarName | None = None
+    pause_when: StateCriteria | None = None
+    max_pause: Duration | None = None
+    exit_when: StateCriteria | None = None
+    milestones: list[ProcessMilestoneCreate] = Field(min_length=1, max_length=MAX_MILESTONES)
+    notes: Text = ""
+
+
+class EntitlementProcessCreate(ProcessVersionCreate):
+    """A new process with its first version. With `account_id` or `relationship_type` its
+    milestone types are looked up at that level first, then among the global ones."""
+
+    name: ProcessName
+    description: Text = ""
+    account_id: LevelName | None = None
+    relationship_type: LevelName | None = None
+
+    @model_validator(mode="after")
+    def _one_level(self) -> Self:
+        if self.account_id is not None and self.relationship_type is not None:
+            raise ValueError("give account_id or relationship_type, not both")
+        return self
+
+
+class ProcessVersionPublic(BaseModel):
+    process_id: int
+    process: str
+    version: int
+    notes: str
+    created_at: datetime
+    definition: EntitlementProcess
+    """The snapshot a case pins: the contract's `EntitlementProcess`."""
+
+
+class ProcessVersionsPublic(Page):
+    data: list[ProcessVersionPublic]
+
+
+class EntitlementProcessPublic(BaseModel):
+    id: int
+    name: str
+    description: str
+    account_id: str | None
+    relationship_type: str | None
+    latest_version: int
+    created_at: datetime
+    updated_at: datetime
+    definition: EntitlementProcess
+    """The latest version's definition."""
+
+
+class EntitlementProcessesPublic(Page):
+    data: list[EntitlementProcessPublic]
+
+
+# ----------------------------------------------------------------------------------------- cases
+
+
+class CaseCreate(BaseModel):
+    """Start the SLA clock of a case; starting the same `case_id` again returns the case."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_id: CaseId
+    process: ProcessName
+    version: DbInt | None = None
+    """The process version to pin; the latest when left out."""
+    fields: CaseFields = Field(default_factory=dict)
+    opened_at: AwareDatetime | None = None
+    """When the case entered the process (default now); may be in the past: the clock starts
+    then."""
+
+
+class MilestoneCompletion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: AwareDatetime | None = None
+    """When the milestone was met (default now); may be in the past."""
+
+
+class CaseProcessChange(BaseModel):
+    """Move the case to another version of its process, keeping elapsed time and breaches."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: DbInt
+
+
+class CaseSummary(BaseModel):
+    """A case as the visibility store knows it."""
+
+    case_id: str
+    workflow_id: str
+    status: str
+    """The workflow's status: running, completed, ..."""
+    sla_state: SlaState | None
+    next_deadline: datetime | None
+    process: str | None
+    priority: str | None
+    account_id: str | None
+    started_at: datetime | None
+    closed_at: datetime | None
+
+
+class CasesPublic(Page):
+    data: list[CaseSummary]
+
+
+# -------------------------------------------------------------------------------------- api keys
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Label
+    roles: list[Role] = Field(min_length=1, max_length=len(ROLES))
+
+    @field_validator("roles")
+    @classmethod
+    def _distinct(cls, roles: list[Role]) -> list[Role]:
+        return sorted(set(roles), key=ROLES.index)
+
+
+class ApiKeyPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    prefix: str
+    roles: list[Role]
+    created_at: datetime
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    key: str
+    """The key itself, shown this once: only its hash is kept."""
+
+
+class ApiKeysPublic(Page):
+    data: list[ApiKeyPublic]
+
+
+# ---------------------------------------------------------------------------------------- health
+
+
+class ComponentHealth(BaseModel):
+    reachable: bool
+    detail: str
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: ComponentHealth
+    temporal: ComponentHealth

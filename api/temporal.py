@@ -1,0 +1,324 @@
+"""The API's side of Temporal: a lazily connected client, and the case operations on it (start,
+tracker and timeline queries, commands as updates, the visibility listing), with every Temporal
+failure turned into an `SlaError` a caller can act on.
+
+The client is created on first use, so configuration endpoints work while Temporal is down; case
+endpoints then answer 503. Trackers and command results pass through as the JSON payload the
+workflow produced (the pydantic data converter's encoding), so reading a case costs no parsing.
+"""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import WorkflowExecutionStatus
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import (
+    RawValue,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    SlaError,
+    TemporalTimeoutError,
+    TemporalUnavailableError,
+)
+from api.schemas import CaseSummary
+from worker import TemporalSettings, connect
+from workflows.contract import (
+    ACCOUNT_ID,
+    CASE_ID,
+    ENTITLEMENT_PROCESS,
+    NEXT_DEADLINE,
+    PRIORITY,
+    SLA_STATE,
+    WORKFLOW_TYPE,
+    CaseTracker,
+    SlaState,
+    StartCase,
+    case_workflow_id,
+)
+
+Clock = Callable[[], Awaitable[datetime]]
+
+
+async def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class TemporalGateway:
+    """A Temporal client made on first use; after a failed attempt, callers get the failure for
+    `retry_after` seconds instead of each waiting for a connection of their own."""
+
+    def __init__(
+        self,
+        settings: TemporalSettings,
+        *,
+        client: Client | None = None,
+        retry_after: float = 1.0,
+        connect_timeout: float = 5.0,
+    ) -> None:
+        self.settings = settings
+        self._client = client
+        self._retry_after = retry_after
+        self._connect_timeout = connect_timeout
+        self._lock: asyncio.Lock | None = None
+        self._failure: tuple[float, str] | None = None
+
+    @property
+    def task_queue(self) -> str:
+        return self.settings.task_queue
+
+    def unavailable(self, reason: str) -> TemporalUnavailableError:
+        return TemporalUnavailableError(
+            f"Temporal at {self.settings.address} (namespace {self.settings.namespace!r}) is "
+            f"unreachable: {reason}. Configuration endpoints still work; cases need Temporal "
+            "(`make run` starts a dev server)"
+        )
+
+    async def client(self) -> Client:
+        if self._client is not None:
+            return self._client
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self._client is not None:
+                return self._client
+            failure = self._failure
+            if failure is not None and time.monotonic() - failure[0] < self._retry_after:
+                raise self.unavailable(failure[1])
+            try:
+                self._client = await asyncio.wait_for(
+                    connect(self.settings), timeout=self._connect_timeout
+                )
+            except (TimeoutError, RuntimeError, RPCError, OSError) as error:
+                reason = str(error) or "no answer within the connect timeout"
+                self._failure = (time.monotonic(), reason)
+                raise self.unavailable(reason) from None
+            return self._client
+
+    async def check(self, within: float = 2.0) -> str:
+        """A description of Temporal's health; raises `TemporalUnavailableError` when down."""
+        client = await self.client()
+        try:
+            await client.service_client.check_health(timeout=timedelta(seconds=within))
+        except RPCError as error:
+            if error.status != RPCStatusCode.UNIMPLEMENTED:  # the time-skipping test server
+                raise self.unavailable(error.message) from None
+        return f"{self.settings.address} namespace {self.settings.namespace!r}"
+
+
+# --------------------------------------------------------------------------- error translation
+
+# The workflow rejects a command with the reason it gives; these reasons are about the command's
+# input (422), every other one about the case's state (409).
+_BAD_INPUT_REASONS = (
+    "invalid ",
+    "unknown milestone ",
+    "'at' ",
+)
+_BAD_INPUT_FRAGMENTS = (": it cannot be completed before then",)
+
+
+def _rejection(message: str) -> SlaError:
+    if message.startswith(_BAD_INPUT_REASONS) or any(f in message for f in _BAD_INPUT_FRAGMENTS):
+        return InvalidInputError(message)
+    return ConflictError(message)
+
+
+class Cases:
+    """Case operations on Temporal for one request; errors come out as `SlaError`s."""
+
+    def __init__(self, gateway: TemporalGateway, timeout: float) -> None:
+        self.gateway = gateway
+        self.timeout = timedelta(seconds=timeout)
+
+    async def _handle(self, case_id: str) -> WorkflowHandle[Any, Any]:
+        client = await self.gateway.client()
+        return client.get_workflow_handle(case_workflow_id(case_id))
+
+    @asynccontextmanager
+    async def _translated(self, case_id: str, *, command: bool) -> AsyncIterator[None]:
+        try:
+            yield
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            if isinstance(cause, ApplicationError):
+                raise _rejection(cause.message) from None
+            raise SlaError(f"the case's workflow failed the command: {cause}", 502) from None
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            raise self._timeout() from None
+        except WorkflowQueryFailedError as error:
+            raise SlaError(f"the case's workflow could not answer: {error}", 502) from None
+        except RPCError as error:
+            raise await self._rpc_error(case_id, error, command=command) from None
+
+    def _timeout(self) -> TemporalTimeoutError:
+        return TemporalTimeoutError(
+            f"no worker answered within {self.timeout.total_seconds():g} s: is a worker polling "
+            f"task queue {self.gateway.task_queue!r}?"
+        )
+
+    async def _rpc_error(self, case_id: str, error: RPCError, *, command: bool) -> SlaError:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            if command and await self._closed(case_id):
+                return ConflictError(f"case {case_id!r} is closed")
+            return NotFoundError(f"case {case_id!r} does not exist")
+        if error.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+            return self._timeout()  # the call's deadline (the SDK reports some as cancelled)
+        if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.UNKNOWN):
+            return self.gateway.unavailable(error.message)
+        if error.status == RPCStatusCode.INVALID_ARGUMENT:
+            return InvalidInputError(f"Temporal refused the request: {error.message}")
+        return SlaError(f"Temporal answered {error.status.name}: {error.message}", 502)
+
+    async def _closed(self, case_id: str) -> bool:
+        """Whether the case's workflow exists and has finished. Reads the raw description: its
+        status is all we need, and decoding search attributes is not (the time-skipping test
+        server returns ones the SDK cannot decode for a finished workflow)."""
+        client = await self.gateway.client()
+        request = DescribeWorkflowExecutionRequest(
+            namespace=client.namespace,
+            execution=WorkflowExecution(workflow_id=case_workflow_id(case_id)),
+        )
+        try:
+            description = await client.workflow_service.describe_workflow_execution(
+                request, timeout=self.timeout
+            )
+        except RPCError:
+            return False
+        return bool(
+            description.workflow_execution_info.status
+            != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+        )
+
+    # ------------------------------------------------------------------------------ operations
+
+    async def start(self, start: StartCase, as_of: datetime) -> tuple[bytes, bool]:
+        """Start the case (or find it started): its tracker and whether it is new."""
+        client = await self.gateway.client()
+        attributes = [
+            SearchAttributePair(CASE_ID, start.case_id),
+            SearchAttributePair(ENTITLEMENT_PROCESS, start.process.name),
+            SearchAttributePair(SLA_STATE, "on_track"),
+        ]
+        for key, field in ((PRIORITY, "priority"), (ACCOUNT_ID, "account_id")):
+            if start.fields.get(field) is not None:
+                attributes.append(SearchAttributePair(key, str(start.fields[field])))
+        created = False
+        async with self._translated(start.case_id, command=False):
+            try:
+                handle = await client.start_workflow(
+                    WORKFLOW_TYPE,
+                    start,
+                    id=case_workflow_id(start.case_id),
+                    task_queue=self.gateway.task_queue,
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                    # A closed case stays closed: starting it again finds it, not a new run.
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    search_attributes=TypedSearchAttributes(attributes),
+                    rpc_timeout=self.timeout,
+                )
+                # The SDK keeps the server's answer on the handle; `started` is false when the
+                # conflict policy found the running workflow.
+                response = getattr(handle, "_start_workflow_response", None)
+                created = bool(getattr(response, "started", True))
+            except WorkflowAlreadyStartedError:
+                created = False
+        return await self.tracker(start.case_id, as_of), created
+
+    async def tracker(self, case_id: str, as_of: datetime) -> bytes:
+        handle = await self._handle(case_id)
+        async with self._translated(case_id, command=False):
+            raw = await handle.query(
+                "tracker", as_of, result_type=RawValue, rpc_timeout=self.timeout
+            )
+        return bytes(raw.payload.data)
+
+    async def timeline(self, case_id: str) -> bytes:
+        handle = await self._handle(case_id)
+        async with self._translated(case_id, command=False):
+            raw = await handle.query("timeline", result_type=RawValue, rpc_timeout=self.timeout)
+        return bytes(raw.payload.data)
+
+    async def process_of(self, case_id: str) -> str:
+        """The name of the process a case runs."""
+        handle = await self._handle(case_id)
+        async with self._translated(case_id, command=False):
+            tracker: CaseTracker = await handle.query(
+                "tracker", result_type=CaseTracker, rpc_timeout=self.timeout
+            )
+        return tracker.process
+
+    async def command(self, case_id: str, update: str, payload: dict[str, Any] | None) -> bytes:
+        """Run a command (an update) on a case: its result, or the workflow's reason to refuse."""
+        handle = await self._handle(case_id)
+        async with self._translated(case_id, command=True):
+            raw = await handle.execute_update(
+                update, payload, result_type=RawValue, rpc_timeout=self.timeout
+            )
+        return bytes(raw.payload.data)
+
+    async def list(
+        self,
+        *,
+        sla_state: str | None,
+        deadline_before: datetime | None,
+        process: str | None,
+        account_id: str | None,
+        limit: int,
+    ) -> list[CaseSummary]:
+        """Cases from the visibility store, most recently started first. Values were checked to
+        hold no quotes (see `api.schemas.LevelName`), so they go into the query as literals."""
+        clauses = [f"WorkflowType = '{WORKFLOW_TYPE}'"]
+        if sla_state is not None:
+            clauses.append(f"{SLA_STATE.name} = '{sla_state}'")
+        if deadline_before is not None:
+            instant = deadline_before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            clauses.append(f"{NEXT_DEADLINE.name} < '{instant}'")
+        if process is not None:
+            clauses.append(f"{ENTITLEMENT_PROCESS.name} = '{process}'")
+        if account_id is not None:
+            clauses.append(f"{ACCOUNT_ID.name} = '{account_id}'")
+        client = await self.gateway.client()
+        found: list[CaseSummary] = []
+        async with self._translated("", command=False):
+            async for execution in client.list_workflows(
+                " AND ".join(clauses), limit=limit, rpc_timeout=self.timeout
+            ):
+                attributes = execution.typed_search_attributes
+                status = execution.status
+                found.append(
+                    CaseSummary(
+                        case_id=attributes.get(CASE_ID) or execution.id.removeprefix("case-"),
+                        workflow_id=execution.id,
+                        status=status.name.lower() if status is not None else "unknown",
+                        sla_state=cast(SlaState | None, attributes.get(SLA_STATE)),
+                        next_deadline=attributes.get(NEXT_DEADLINE),
+                        process=attributes.get(ENTITLEMENT_PROCESS),
+                        priority=attributes.get(PRIORITY),
+                        account_id=attributes.get(ACCOUNT_ID),
+                        started_at=execution.start_time,
+                        closed_at=execution.close_time,
+                    )
+                )
+        return found

@@ -1,0 +1,117 @@
+"""One Stormhaven premium case driven only over HTTP, from configuration to close: the API on the
+time-skipping server with a worker running the real workflow and recording fake actions. The
+same story as tests/workflows/test_case_sla.py::test_stormhaven_premium_case, so the instants
+must be the same."""
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from tests.api.conftest import CaseApi
+from tests.api.factories import stormhaven
+from tests.stormhaven import WAITING
+from tests.workflows.case_harness import NY, next_weekday, now, ran, travel_to, wall
+from workflows.contract import CaseTracker, TimelineEvent, case_workflow_id
+
+FRIDAY = 4
+
+
+def at(day: datetime, plus_days: int, hour: int, minute: int = 0) -> datetime:
+    base = day.astimezone(NY).date() + timedelta(days=plus_days)
+    return datetime(base.year, base.month, base.day, hour, minute, tzinfo=NY)
+
+
+async def test_stormhaven_case_over_http(case_api: CaseApi) -> None:
+    client, env = case_api.client, case_api.env
+    process = await stormhaven(client)
+    assert process["definition"]["milestones"][0]["color"] == "#D62728"
+
+    friday = next_weekday(await now(env), FRIDAY, 16, 30)
+    await travel_to(env, friday)
+    case_id = "SH-HTTP-1001"
+    started = await client.post(
+        "/cases",
+        json={
+            "case_id": case_id,
+            "process": "Premium",
+            "opened_at": friday.isoformat(),
+            "fields": {"status": "New", "stage": "New", "priority": "High", "account_id": "ACME"},
+        },
+    )
+    assert started.status_code == 201, started.text
+    first = CaseTracker.model_validate(started.json())
+    assert [m.target_at for m in first.milestones] == [
+        at(friday, 3, 9, 30),  # 30 min on Friday, 30 on Monday
+        at(friday, 3, 12, 30),
+        at(friday, 5, 16, 30),  # 24 h: three business days
+    ]
+    path = f"/cases/{case_id}"
+
+    monday = at(friday, 3, 0)
+    await travel_to(env, at(monday, 0, 9, 20))
+    waiting = await client.patch(path, json={"fields": {"status": WAITING}})
+    assert waiting.status_code == 200, waiting.text
+    assert waiting.json()["sla_state"] == "paused"
+    tracker = await client.get(path)
+    assert (tracker.json()["sla_state"], tracker.json()["next_deadline"]) == ("paused", None)
+    await travel_to(env, at(monday, 0, 10, 20))
+    assert (await client.patch(path, json={"fields": {"status": "Open"}})).status_code == 200
+    await travel_to(env, at(monday, 0, 10, 25))
+    replied = await client.post(f"{path}/events", json={"type": "agent_replied"})
+    assert replied.json()["milestones"][0]["state"] == "completed"
+    await travel_to(env, at(monday, 0, 16, 0))
+    assert (await client.get(path)).json()["sla_state"] == "violated"
+    assert (await client.patch(path, json={"fields": {"stage": "Fixing"}})).status_code == 200
+    await travel_to(env, at(monday, 2, 12, 0))
+    closed = await client.post(f"{path}/close", json={"fields": {"status": "Solved"}})
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["sla_state"] == "done"
+    await env.client.get_workflow_handle(case_workflow_id(case_id)).result()
+
+    result = CaseTracker.model_validate((await client.get(path)).json())
+    assert ran(result) == [
+        ("First Response/1/warning/1", wall(at(monday, 0, 9, 15))),
+        ("First Response/1/success/1", wall(at(monday, 0, 10, 25))),
+        ("Triage/1/warning/1", wall(at(monday, 0, 13, 15))),
+        ("Triage/1/violation/1", wall(at(monday, 0, 13, 30))),
+        ("Triage/1/violation/2", wall(at(monday, 0, 14, 0))),
+        ("Triage/1/violation/3", wall(at(monday, 0, 15, 30))),
+        ("Triage/1/success/1", wall(at(monday, 0, 16, 0))),
+        ("Resolution/1/success/1", wall(at(monday, 2, 12, 0))),
+    ]
+    # Before the pause nothing is shifted by command latency: the first warning is exact.
+    warning = result.milestones[0].actions[0]
+    assert (warning.kind, warning.due_at) == ("warning", at(monday, 0, 9, 15))
+    states = {m.name: (m.state, m.violated) for m in result.milestones}
+    assert states == {
+        "First Response": ("completed", False),
+        "Triage": ("completed", True),
+        "Resolution": ("completed", False),
+    }
+    assert Counter(case_api.recorder.keys()) == Counter(
+        action.idempotency_key for m in result.milestones for action in m.actions
+    )
+    assert all(count == 1 for count in Counter(case_api.recorder.keys()).values())
+
+    response = await client.get(f"{path}/timeline")
+    assert response.status_code == 200
+    timeline = [TimelineEvent.model_validate(event) for event in response.json()]
+    assert [
+        (event.kind, event.milestone, wall(event.at))
+        for event in timeline
+        if event.kind not in ("opened", "started", "closed")
+    ] == [
+        ("warned", "First Response", wall(at(monday, 0, 9, 15))),
+        ("paused", None, wall(at(monday, 0, 9, 20))),
+        ("resumed", None, wall(at(monday, 0, 10, 20))),
+        ("completed", "First Response", wall(at(monday, 0, 10, 25))),
+        ("warned", "Triage", wall(at(monday, 0, 13, 15))),
+        ("violated", "Triage", wall(at(monday, 0, 13, 30))),
+        ("escalated", "Triage", wall(at(monday, 0, 13, 30))),
+        ("escalated", "Triage", wall(at(monday, 0, 14, 0))),
+        ("escalated", "Triage", wall(at(monday, 0, 15, 30))),
+        ("completed", "Triage", wall(at(monday, 0, 16, 0))),
+        ("completed", "Resolution", wall(at(monday, 2, 12, 0))),
+    ]
+    assert [(e.kind, e.at) for e in timeline[:2]] == [("opened", friday), ("started", friday)]
+    assert timeline[-1].kind == "closed"
+    assert [event.at for event in timeline] == sorted(event.at for event in timeline)
