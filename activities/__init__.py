@@ -8,19 +8,23 @@ the worker's thread pool.
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.case_system import escalate_case, update_case_system
-from activities.delivery_log import DeliveryLog
+from activities.delivery_log import AttemptInFlightError, DeliveryLog
+from activities.http import failed
 from activities.mail import send_email
 from activities.settings import ActionSettings
 from activities.webhook import deliver_webhook
 from workflows.contract import ActionRequest, ActionResult, DeliveryFailure
 
 Handler = Callable[[ActionRequest, ActionSettings], str]
+DEFAULT_LEASE = timedelta(minutes=1)
+LEASE_MARGIN = timedelta(seconds=2)
 
 
 class ActionHandlers:
@@ -55,7 +59,13 @@ class ActionHandlers:
         self.log.attempt_failed(failure.request, failure.error, final=True)
 
     def _run(self, request: ActionRequest, handler: Handler) -> ActionResult:
-        if not self.log.begin(request):
+        # An attempt holds the action until Temporal would have given up on it, and a little.
+        lease = (activity.info().start_to_close_timeout or DEFAULT_LEASE) + LEASE_MARGIN
+        try:
+            fresh = self.log.begin(request, lease)
+        except AttemptInFlightError as busy:
+            raise failed(str(busy)) from None
+        if not fresh:
             activity.logger.info("already delivered: %s", request.idempotency_key)
             return ActionResult(
                 status="delivered",

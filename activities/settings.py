@@ -25,7 +25,8 @@ class ActionSettings(BaseSettings):
     """Host patterns (`crm.example.com`, `*.example.org`, `127.0.0.1:8080`) a webhook may call.
     Empty: any public host. Loopback, private and link-local addresses are refused unless a
     pattern names them, so a configuration cannot turn the worker against internal services."""
-    http_timeout_seconds: float = 10.0
+    http_timeout_seconds: float = 3.0
+    """Per phase (connect, send, read): an attempt ends well within its activity timeout."""
 
     smtp_host: str = "localhost"
     smtp_port: int = 25

@@ -31,14 +31,18 @@ class DeliveryRecord(Base):
     kind: Mapped[str] = mapped_column(String(20))
     n: Mapped[int] = mapped_column(Integer)
     handler: Mapped[str] = mapped_column(String(63))
-    status: Mapped[str] = mapped_column(String(20), default="pending")
-    """pending (being attempted), delivered, or failed (gave up)."""
+    status: Mapped[str] = mapped_column(String(20), default="sending")
+    """sending (an attempt is under way), pending (the last attempt failed; more will come),
+    delivered, or failed (given up)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     first_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    """While an attempt is sending: until when no other attempt may start (its own deadline),
+    so an attempt that timed out but still runs cannot race a retry into a second delivery."""
 
 
 # ------------------------------------------------------------------------------- configuration

@@ -10,7 +10,6 @@ rejects bad input with the same words before it reaches a case.
 import re
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal, Self
-from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -22,11 +21,9 @@ from pydantic import (
     Tag,
     ValidationInfo,
     WithJsonSchema,
-    WrapValidator,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from workflows.business_hours import BusinessHours
 from workflows.contract import (
@@ -200,27 +197,6 @@ class MilestoneTypeReorder(Level):
 
 
 # ------------------------------------------------------------------------------ business hours
-
-
-def _zone_errors_are_input_errors(value: Any, handler: Any) -> Any:
-    """Reject a `time_zone` that names no zone file before `BusinessHours` reads it: the zone
-    lookup raises `OSError` for a directory ('America') or a name too long for the file system,
-    which would otherwise surface as a server error."""
-    if isinstance(value, dict) and isinstance(zone := value.get("time_zone"), str):
-        try:
-            ZoneInfo(zone)
-        except OSError:
-            raise PydanticCustomError(
-                "value_error",
-                "time_zone: unknown time zone {zone}: use an IANA name such as 'America/New_York'",
-                {"zone": repr(zone[:100])},
-            ) from None
-        except Exception:  # BusinessHours reports the others itself, in its own words
-            pass
-    return handler(value)
-
-
-BusinessHoursBody = Annotated[BusinessHours, WrapValidator(_zone_errors_are_input_errors)]
 
 
 class BusinessHoursPublic(BusinessHours):

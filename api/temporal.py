@@ -129,20 +129,15 @@ class TemporalGateway:
 
 # --------------------------------------------------------------------------- error translation
 
+
 # The workflow rejects a command with the reason it gives; these reasons are about the command's
 # input (422), every other one about the case's state (409).
-_BAD_INPUT_REASONS = (
-    "invalid ",
-    "unknown milestone ",
-    "'at' ",
-)
-_BAD_INPUT_FRAGMENTS = (": it cannot be completed before then",)
-
-
-def _rejection(message: str) -> SlaError:
-    if message.startswith(_BAD_INPUT_REASONS) or any(f in message for f in _BAD_INPUT_FRAGMENTS):
-        return InvalidInputError(message)
-    return ConflictError(message)
+def _rejection(cause: ApplicationError) -> SlaError:
+    """A wrong request is 422; a command the case's state refuses now is 409 (the workflow types
+    its rejections by the clock's exception classes)."""
+    if cause.type == "CommandInvalidError":
+        return InvalidInputError(cause.message)
+    return ConflictError(cause.message)
 
 
 class Cases:
@@ -163,7 +158,7 @@ class Cases:
         except WorkflowUpdateFailedError as error:
             cause = error.cause
             if isinstance(cause, ApplicationError):
-                raise _rejection(cause.message) from None
+                raise _rejection(cause) from None
             raise SlaError(f"the case's workflow failed the command: {cause}", 502) from None
         except WorkflowUpdateRPCTimeoutOrCancelledError:
             raise self._timeout() from None

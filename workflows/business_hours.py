@@ -147,9 +147,10 @@ class BusinessHours(BaseModel):
     def _known_zone(cls, key: str) -> str:
         try:
             ZoneInfo(key)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a directory of zones ('America') or a name too long for a file name.
             raise ValueError(
-                f"unknown time zone {key!r}: use an IANA name such as 'America/New_York'"
+                f"unknown time zone {key[:100]!r}: use an IANA name such as 'America/New_York'"
             ) from None
         return key
 

@@ -21,7 +21,12 @@ from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.clock import CaseClock, CaseState, CommandRejectedError
+    from workflows.clock import (
+        CaseClock,
+        CaseState,
+        CommandInvalidError,
+        CommandRejectedError,
+    )
     from workflows.contract import (
         ACCOUNT_ID,
         CASE_ID,
@@ -56,7 +61,7 @@ def _parse(model: type[Command], payload: Any) -> Command:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in error.errors()
         )
-        raise CommandRejectedError(f"invalid {model.__name__}: {problems}") from None
+        raise CommandInvalidError(f"invalid {model.__name__}: {problems}") from None
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -276,14 +281,14 @@ class CaseSlaWorkflow:
         try:
             return _parse(model, payload)
         except CommandRejectedError as error:
-            raise ApplicationError(str(error), type="CommandRejected", non_retryable=True) from None
+            raise _rejection(error) from None
 
     def _change(self, change: Callable[[datetime], tuple[Any, list[ActionRequest]]]) -> Any:
         """Apply a command to the clock at the current instant and run what it makes due."""
         try:
             result, requests = change(self._now())
         except CommandRejectedError as error:
-            raise ApplicationError(str(error), type="CommandRejected", non_retryable=True) from None
+            raise _rejection(error) from None
         self._dispatch(requests)
         self._changed = True
         return result
@@ -346,6 +351,12 @@ class CaseSlaWorkflow:
                 updates.append(key.value_unset() if value is None else key.value_set(value))
         if updates:
             workflow.upsert_search_attributes(updates)
+
+
+def _rejection(error: CommandRejectedError) -> ApplicationError:
+    """The update's failure: typed like a validator's rejection (the exception's class name),
+    so callers tell a wrong request (`CommandInvalidError`) from a wrong moment."""
+    return ApplicationError(str(error), type=type(error).__name__, non_retryable=True)
 
 
 def _whole_ms(delay: timedelta) -> float:

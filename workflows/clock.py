@@ -48,7 +48,12 @@ PUBLIC_HOLIDAY_YEARS = 10  # a case pins its calendars' public holidays for this
 
 
 class CommandRejectedError(ValueError):
-    """A command that does not fit the case's state; the message says why and what to do."""
+    """A command that does not fit the case's state now; the message says why and what to do."""
+
+
+class CommandInvalidError(CommandRejectedError):
+    """A command that is wrong in itself (an unknown milestone, an impossible instant, a bad
+    payload) whatever the case's state; callers fix the request, not the timing."""
 
 
 # ------------------------------------------------------------------------------------------ state
@@ -139,7 +144,7 @@ class CaseClock:
         """A clock for a case entering its process at `start.opened_at` (default `now`)."""
         opened_at = start.opened_at or now
         if opened_at > now:
-            raise CommandRejectedError(
+            raise CommandInvalidError(
                 f"opened_at {opened_at.isoformat()} is in the future: give a past or present time"
             )
         clock = cls(
@@ -212,10 +217,10 @@ class CaseClock:
         milestone = self.state.process.milestone(name)
         if milestone is None:
             known = ", ".join(repr(m.name) for m in self.state.process.milestones)
-            raise CommandRejectedError(f"unknown milestone {name!r}: this case's are {known}")
+            raise CommandInvalidError(f"unknown milestone {name!r}: this case's are {known}")
         at = at or now
         if at > now:
-            raise CommandRejectedError(f"'at' {at.isoformat()} is in the future: give a past time")
+            raise CommandInvalidError(f"'at' {at.isoformat()} is in the future: give a past time")
         instance = self.instance(milestone.name)
         if instance is None:
             raise CommandRejectedError(f"milestone {milestone.name!r} has not started on this case")
@@ -226,12 +231,12 @@ class CaseClock:
                 f"{(instance.completed_at or instance.cancelled_at or now).isoformat()})"
             )
         if at < instance.started_at:
-            raise CommandRejectedError(
+            raise CommandInvalidError(
                 f"milestone {milestone.name!r} instance {instance.number} starts at "
                 f"{instance.started_at.isoformat()}: it cannot be completed before then"
             )
         if instance.last_fired_at is not None and at < instance.last_fired_at:
-            raise CommandRejectedError(
+            raise CommandInvalidError(
                 f"'at' {at.isoformat()} is before {instance.last_fired_at.isoformat()}, when "
                 f"milestone {milestone.name!r} already ran actions: give a later time"
             )
@@ -304,7 +309,7 @@ class CaseClock:
         self._check_open()
         current = self.state.process
         if process.name != current.name:
-            raise CommandRejectedError(
+            raise CommandInvalidError(
                 f"the case runs process {current.name!r}; {process.name!r} is another process"
             )
         if process.version == current.version:

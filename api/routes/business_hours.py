@@ -15,7 +15,6 @@ from api.errors import InvalidInputError
 from api.models import BusinessHoursRecord
 from api.routes.responses import errors
 from api.schemas import (
-    BusinessHoursBody,
     BusinessHoursListPublic,
     BusinessHoursPreview,
     BusinessHoursPublic,
@@ -53,7 +52,7 @@ async def read_business_hours_list(request: Request, db: DatabaseDep, _: OpsKey)
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=errors(409))
 async def create_business_hours(
-    db: DatabaseDep, _: AdminKey, body: BusinessHoursBody
+    db: DatabaseDep, _: AdminKey, body: BusinessHours
 ) -> BusinessHoursPublic:
     """A new calendar; processes name it by `name` (unique, case-insensitively)."""
     return await db.write(lambda session: _public(crud.create_business_hours(session, hours=body)))
@@ -70,7 +69,7 @@ async def read_business_hours(
 
 @router.put("/{hours_id}", responses=errors(404, 409))
 async def replace_business_hours(
-    db: DatabaseDep, _: AdminKey, hours_id: HoursId, body: BusinessHoursBody
+    db: DatabaseDep, _: AdminKey, hours_id: HoursId, body: BusinessHours
 ) -> BusinessHoursPublic:
     """New hours for a calendar. Cases started from now on pin them; running cases keep the
     calendars they started with. A calendar a published process names keeps its name."""

@@ -1,6 +1,7 @@
 """The action handlers against a real HTTP receiver and a real SMTP server."""
 
 import ssl
+from datetime import timedelta
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -133,6 +134,21 @@ class TestWebhook:
         assert error.message == (
             "no webhook secret named 'crm': set it in SLA_WEBHOOK_SECRETS on the worker"
         )
+
+    def test_an_attempt_under_way_holds_the_action(
+        self, handlers: ActionHandlers, receiver: Receiver
+    ) -> None:
+        # An attempt that timed out for Temporal may still be sending in its thread: a retry
+        # during its lease must not send a second time.
+        request = action(params={"url": receiver.url})
+        assert handlers.log.begin(request, timedelta(minutes=1))
+        error = failure_of(handlers.webhook, request)
+        assert (error.type, error.non_retryable) == ("DeliveryFailed", False)
+        assert "may still be under way until" in error.message
+        assert receiver.attempts == {}
+        handlers.log.attempt_failed(request, "timed out", final=False)
+        assert run(handlers.webhook, request).attempts == 2
+        assert receiver.keys() == {request.idempotency_key: 1}
 
     def test_the_workflow_giving_up_marks_the_delivery_failed(
         self, handlers: ActionHandlers, receiver: Receiver

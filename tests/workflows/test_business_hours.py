@@ -320,6 +320,8 @@ class TestErrors:
         ("fields", "message"),
         [
             ({"time_zone": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
+            ({"time_zone": "America"}, "unknown time zone 'America'"),
+            ({"time_zone": "x" * 300}, "unknown time zone 'xxxx"),
             ({"weekly": {"mon": [("17:00", "09:00")]}}, "ends before it starts"),
             ({"weekly": {"mon": [("09:00", "25:00")]}}, "'25:00' is not a time of day"),
             ({"weekly": {"mon": [("9:00", "17:00")]}}, "'9:00' is not a time of day"),
