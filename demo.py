@@ -241,28 +241,20 @@ def run_scenario(api: Api) -> None:
 
 
 def show(api: Api, tag: str) -> None:
+    """The demo cases' trackers, rendered as `sla case show` renders them."""
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title=f"Demo cases DEMO-{tag}-*")
-    for column in ("case", "process", "state", "milestone", "#", "status", "target", "elapsed"):
-        table.add_column(column)
-    for n in range(1, 7):
-        tracker = api.call("GET", f"/cases/DEMO-{tag}-{n}")
-        for status in tracker["milestones"]:
-            table.add_row(
-                tracker["case_id"],
-                tracker["process"],
-                tracker["sla_state"],
-                status["name"],
-                str(status["instance"]),
-                status["state"] + (" (violated)" if status["violated"] else ""),
-                (status["target_at"] or "paused")[:19],
-                status["business_elapsed"],
-            )
-    Console().print(table)
+    from cli import render_trackers
+
+    ui_url = os.environ.get("TEMPORAL_UI_URL", "http://localhost:8233")
+    console = Console()
+    console.rule(f"Demo cases DEMO-{tag}-1..6")
+    trackers = [api.call("GET", f"/cases/DEMO-{tag}-{n}") for n in range(1, 7)]
+    render_trackers(trackers, console, ui_url=ui_url)
+    console.rule()
     print(
-        f"See them in the Temporal UI: http://localhost:8233/namespaces/default/workflows?query=CaseId+STARTS_WITH+%22DEMO-{tag}%22"
+        f"All of them in the Temporal UI: {ui_url}/namespaces/default/workflows"
+        f"?query=CaseId+STARTS_WITH+%22DEMO-{tag}%22"
     )
 
 

@@ -112,7 +112,7 @@ OPERATORS: tuple[Operator, ...] = (
     "changed_to",
 )
 
-_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_ .:/#@+-]*$"
+_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_ .:#@+()&-]*$"  # no "/": names sit in keys and URL paths
 
 
 class Condition(BaseModel):
