@@ -97,7 +97,13 @@ def premium(business_hours: str = "US Office", scale: str = "h") -> dict[str, An
             {
                 "milestone_type": "Triage",
                 "target": f"4{scale}",
-                "complete_when": {"all": [{"field": "stage", "op": "ne", "value": "New"}]},
+                # Triaged once the case has a stage past New (a case without one is not).
+                "complete_when": {
+                    "all": [
+                        {"field": "stage", "op": "exists"},
+                        {"field": "stage", "op": "ne", "value": "New"},
+                    ]
+                },
                 "actions": _actions("triage", warn, escalate),
             },
             {

@@ -464,7 +464,9 @@ class CaseClock:
 
     def _retarget(self, instance: Instance, target: timedelta, at: datetime) -> None:
         if target != instance.target:
-            self._log(at, "retargeted", instance, f"target {instance.target} -> {target}")
+            self._log(
+                at, "retargeted", instance, f"target {_human(instance.target)} -> {_human(target)}"
+            )
             instance.target = target
 
     # ----------------------------------------------------------------------------- rules
@@ -542,7 +544,7 @@ class CaseClock:
         instance.segments = self._running_segments(started_at, calendar)
         state.instances.append(instance)
         origin = "process entry" if started_at == state.opened_at else "criteria"
-        self._log(started_at, "started", instance, f"target {target}, from {origin}")
+        self._log(started_at, "started", instance, f"target {_human(target)}, from {origin}")
         return instance
 
     def _running_segments(self, since: datetime, calendar: str) -> list[Segment]:
@@ -575,7 +577,9 @@ class CaseClock:
         _close_segment(instance, at)
         instance.state = "completed"
         instance.completed_at = at
-        late = f"late by {at - reached}" if reached is not None and at > reached else "on time"
+        late = (
+            f"late by {_human(at - reached)}" if reached is not None and at > reached else "on time"
+        )
         self._log(at, "completed", instance, late)
         milestone = self.state.process.milestone(instance.milestone)
         assert milestone is not None
@@ -678,7 +682,7 @@ class CaseClock:
             return []
         if due.kind == "violation" and due.n == 0:
             instance.violated_at = due_at
-            self._log(due_at, "violated", instance, f"target {instance.target} missed")
+            self._log(due_at, "violated", instance, f"target {_human(instance.target)} missed")
             return []
         milestone = self.state.process.milestone(instance.milestone)
         assert milestone is not None
@@ -840,6 +844,17 @@ def _close_segment(instance: Instance, at: datetime) -> None:
             instance.segments.pop()  # it had not begun (a sequential start in the future)
         else:
             segment.end = at
+
+
+def _human(duration: timedelta) -> str:
+    """'24h', '1h30m', '45s': how people write SLA targets."""
+    seconds = round(duration.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = "".join(
+        f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (seconds, "s")) if value
+    )
+    return text or "0s"
 
 
 def _pinned(calendars: dict[str, BusinessHours], opened_at: datetime) -> dict[str, BusinessHours]:
