@@ -9,6 +9,7 @@ Ctrl-C stops everything. Running it again is safe: the demo data is not duplicat
 processes a crashed earlier run left behind are stopped first.
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -54,10 +55,15 @@ def stop_orphans() -> None:
         return
     for pid in json.loads(PIDS_FILE.read_text()):
         try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue  # gone
+        # A pid can be reused after a reboot: only stop what is still one of ours.
+        if not any(part in command for part in ("temporal server", "api.main:app", "-m worker")):
+            continue
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
             say(f"stopped process {pid} left over from an earlier run")
-        except ProcessLookupError:
-            pass
     PIDS_FILE.unlink()
     time.sleep(1)
 
