@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from threading import Lock
 from typing import Any, cast
 
@@ -37,6 +37,7 @@ from api.schemas import (
     MilestoneTypeReorder,
     MilestoneTypeUpdate,
     ProcessVersionCreate,
+    ProcessVersionPublic,
     Role,
     Scope,
 )
@@ -387,31 +388,19 @@ def holidays_in(hours: BusinessHours, year: int) -> list[HolidayPublic]:
 # ------------------------------------------------------------------------ entitlement processes
 
 
-@dataclass(frozen=True)
-class PublishedVersion:
-    """A published version, parsed once: versions never change, so it is cached."""
-
-    process_id: int
-    process: str
-    version: int
-    notes: str
-    created_at: datetime
-    definition: EntitlementProcess
-
-
 class VersionCache:
     """Published versions by (process id, version). Safe to keep for the app's life: a version
     is immutable and its id pair is never reused while its row exists."""
 
     def __init__(self, size: int = 2048) -> None:
-        self._versions: dict[tuple[int, int], PublishedVersion] = {}
+        self._versions: dict[tuple[int, int], ProcessVersionPublic] = {}
         self._size = size
         self._lock = Lock()
 
-    def get(self, key: tuple[int, int]) -> PublishedVersion | None:
+    def get(self, key: tuple[int, int]) -> ProcessVersionPublic | None:
         return self._versions.get(key)
 
-    def put(self, version: PublishedVersion) -> None:
+    def put(self, version: ProcessVersionPublic) -> None:
         with self._lock:
             if len(self._versions) >= self._size:
                 self._versions.pop(next(iter(self._versions)))
@@ -420,12 +409,12 @@ class VersionCache:
 
 def _published(
     record: ProcessVersionRecord, process: str, cache: VersionCache | None
-) -> PublishedVersion:
+) -> ProcessVersionPublic:
     key = (record.process_id, record.version)
     cached = cache.get(key) if cache is not None else None
     if cached is not None:
         return cached
-    version = PublishedVersion(
+    version = ProcessVersionPublic(
         process_id=record.process_id,
         process=process,
         version=record.version,
@@ -463,7 +452,7 @@ def get_version(
     process: EntitlementProcessRecord,
     version: int,
     cache: VersionCache | None = None,
-) -> PublishedVersion:
+) -> ProcessVersionPublic:
     cached = cache.get((process.id, version)) if cache is not None else None
     if cached is not None:
         return cached
@@ -482,7 +471,7 @@ def get_version(
 
 def list_versions(
     session: Session, *, process: EntitlementProcessRecord, cache: VersionCache | None = None
-) -> list[PublishedVersion]:
+) -> list[ProcessVersionPublic]:
     records = session.scalars(
         select(ProcessVersionRecord)
         .where(ProcessVersionRecord.process_id == process.id)
@@ -493,7 +482,7 @@ def list_versions(
 
 def latest_versions(
     session: Session, *, processes: Sequence[EntitlementProcessRecord], cache: VersionCache
-) -> dict[int, PublishedVersion]:
+) -> dict[int, ProcessVersionPublic]:
     """The latest version of each process, reading only those not cached yet."""
     found = {
         process.id: cached

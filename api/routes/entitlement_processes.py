@@ -7,7 +7,6 @@ from fastapi import APIRouter, Path, Request, Response, status
 from sqlalchemy.orm import Session
 
 from api import crud
-from api.crud import PublishedVersion
 from api.deps import AdminKey, DatabaseDep, OpsKey, ServicesDep
 from api.models import EntitlementProcessRecord
 from api.routes.responses import errors
@@ -26,7 +25,7 @@ Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _process(
-    record: EntitlementProcessRecord, latest: PublishedVersion
+    record: EntitlementProcessRecord, latest: ProcessVersionPublic
 ) -> EntitlementProcessPublic:
     return EntitlementProcessPublic(
         id=record.id,
@@ -38,17 +37,6 @@ def _process(
         created_at=record.created_at,
         updated_at=record.updated_at,
         definition=latest.definition,
-    )
-
-
-def _version(version: PublishedVersion) -> ProcessVersionPublic:
-    return ProcessVersionPublic(
-        process_id=version.process_id,
-        process=version.process,
-        version=version.version,
-        notes=version.notes,
-        created_at=version.created_at,
-        definition=version.definition,
     )
 
 
@@ -114,7 +102,7 @@ async def create_process_version(
         version = crud.get_version(
             session, process=process, version=record.version, cache=services.versions
         )
-        return _version(version)
+        return version
 
     return await db.write(publish)
 
@@ -126,7 +114,7 @@ async def read_process_versions(
     def read(session: Session) -> ProcessVersionsPublic:
         process = crud.get_process(session, process_id=process_id)
         versions = crud.list_versions(session, process=process, cache=services.versions)
-        data = [_version(version) for version in versions]
+        data = list(versions)
         return ProcessVersionsPublic(data=data, count=len(data))
 
     return await db.cached(request, read)
@@ -145,8 +133,6 @@ async def read_process_version(
 ) -> Response:
     def read(session: Session) -> ProcessVersionPublic:
         process = crud.get_process(session, process_id=process_id)
-        return _version(
-            crud.get_version(session, process=process, version=version, cache=services.versions)
-        )
+        return crud.get_version(session, process=process, version=version, cache=services.versions)
 
     return await db.cached(request, read)

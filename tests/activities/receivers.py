@@ -49,6 +49,10 @@ class Receiver:
     """Answer 500 to this many requests before accepting."""
     answer: int = 200
     accepted: list[Delivery] = field(default_factory=list)
+    """Deliveries processed: the first accepted post of each key."""
+    repeats: Counter[str] = field(default_factory=Counter)
+    """Later posts of a key already processed: answered 200 and dropped, as DESIGN.md asks of
+    receivers (a sender killed between our 200 and its own record must send again)."""
     attempts: Counter[str] = field(default_factory=Counter)
     bad_signatures: int = 0
     _server: ThreadingHTTPServer | None = None
@@ -59,8 +63,12 @@ class Receiver:
         return f"http://127.0.0.1:{self.port}"
 
     def keys(self) -> Counter[str]:
-        """Accepted deliveries per key (a careful receiver would keep only the first)."""
+        """Deliveries processed per key."""
         return Counter(delivery.key for delivery in self.accepted)
+
+    def sent(self) -> Counter[str]:
+        """Posts answered 200 per key, repeats included: what the sender actually sent."""
+        return self.keys() + self.repeats
 
     def start(self) -> "Receiver":
         receiver = self
@@ -100,7 +108,9 @@ class Receiver:
                 status = 500
             else:
                 status = self.answer
-                if status == 200:
+                if status == 200 and key in self.keys():
+                    self.repeats[key] += 1
+                elif status == 200:
                     self.accepted.append(
                         Delivery(
                             request.command, request.path, key, json.loads(body), datetime.now(UTC)

@@ -4,20 +4,22 @@ same story as tests/workflows/test_case_sla.py::test_stormhaven_premium_case, so
 must be the same."""
 
 from collections import Counter
-from datetime import datetime, timedelta
 
 from tests.api.conftest import CaseApi
 from tests.api.factories import stormhaven
 from tests.stormhaven import WAITING
-from tests.workflows.case_harness import NY, next_weekday, now, ran, travel_to, wall
+from tests.workflows.case_harness import (
+    at,
+    milestone_events,
+    next_weekday,
+    now,
+    ran,
+    stormhaven_story,
+    travel_to,
+)
 from workflows.contract import CaseTracker, TimelineEvent, case_workflow_id
 
 FRIDAY = 4
-
-
-def at(day: datetime, plus_days: int, hour: int, minute: int = 0) -> datetime:
-    base = day.astimezone(NY).date() + timedelta(days=plus_days)
-    return datetime(base.year, base.month, base.day, hour, minute, tzinfo=NY)
 
 
 async def test_stormhaven_case_over_http(case_api: CaseApi) -> None:
@@ -68,16 +70,8 @@ async def test_stormhaven_case_over_http(case_api: CaseApi) -> None:
     await env.client.get_workflow_handle(case_workflow_id(case_id)).result()
 
     result = CaseTracker.model_validate((await client.get(path)).json())
-    assert ran(result) == [
-        ("First Response/1/warning/1", wall(at(monday, 0, 9, 15))),
-        ("First Response/1/success/1", wall(at(monday, 0, 10, 25))),
-        ("Triage/1/warning/1", wall(at(monday, 0, 13, 15))),
-        ("Triage/1/violation/1", wall(at(monday, 0, 13, 30))),
-        ("Triage/1/violation/2", wall(at(monday, 0, 14, 0))),
-        ("Triage/1/violation/3", wall(at(monday, 0, 15, 30))),
-        ("Triage/1/success/1", wall(at(monday, 0, 16, 0))),
-        ("Resolution/1/success/1", wall(at(monday, 2, 12, 0))),
-    ]
+    expected_actions, expected_events = stormhaven_story(monday)
+    assert ran(result) == expected_actions
     # Before the pause nothing is shifted by command latency: the first warning is exact.
     warning = result.milestones[0].actions[0]
     assert (warning.kind, warning.due_at) == ("warning", at(monday, 0, 9, 15))
@@ -95,23 +89,7 @@ async def test_stormhaven_case_over_http(case_api: CaseApi) -> None:
     response = await client.get(f"{path}/timeline")
     assert response.status_code == 200
     timeline = [TimelineEvent.model_validate(event) for event in response.json()]
-    assert [
-        (event.kind, event.milestone, wall(event.at))
-        for event in timeline
-        if event.kind not in ("opened", "started", "closed")
-    ] == [
-        ("warned", "First Response", wall(at(monday, 0, 9, 15))),
-        ("paused", None, wall(at(monday, 0, 9, 20))),
-        ("resumed", None, wall(at(monday, 0, 10, 20))),
-        ("completed", "First Response", wall(at(monday, 0, 10, 25))),
-        ("warned", "Triage", wall(at(monday, 0, 13, 15))),
-        ("violated", "Triage", wall(at(monday, 0, 13, 30))),
-        ("escalated", "Triage", wall(at(monday, 0, 13, 30))),
-        ("escalated", "Triage", wall(at(monday, 0, 14, 0))),
-        ("escalated", "Triage", wall(at(monday, 0, 15, 30))),
-        ("completed", "Triage", wall(at(monday, 0, 16, 0))),
-        ("completed", "Resolution", wall(at(monday, 2, 12, 0))),
-    ]
+    assert milestone_events(timeline) == expected_events
     assert [(e.kind, e.at) for e in timeline[:2]] == [("opened", friday), ("started", friday)]
     assert timeline[-1].kind == "closed"
     assert [event.at for event in timeline] == sorted(event.at for event in timeline)

@@ -16,7 +16,14 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from workflows.case_sla import CaseSlaWorkflow
-from workflows.contract import ActionRequest, ActionResult, CaseTracker, StartCase, case_workflow_id
+from workflows.contract import (
+    ActionRequest,
+    ActionResult,
+    CaseTracker,
+    StartCase,
+    TimelineEvent,
+    case_workflow_id,
+)
 
 NY = ZoneInfo("America/New_York")
 HANDLERS = ("webhook", "email", "case_update", "escalate")
@@ -111,3 +118,50 @@ async def save_history(handle: WorkflowHandle[Any, Any], name: str) -> None:
     (HISTORIES / f"{name}.json").write_text(
         json.dumps({"workflow_id": handle.id, "history": json.loads(history.to_json())}, indent=1)
     )
+
+
+def at(day: datetime, plus_days: int, hour: int, minute: int = 0) -> datetime:
+    """A New York wall-clock time `plus_days` after `day`'s date."""
+    base = day.astimezone(NY).date() + timedelta(days=plus_days)
+    return datetime(base.year, base.month, base.day, hour, minute, tzinfo=NY)
+
+
+def milestone_events(timeline: list[TimelineEvent]) -> list[tuple[str, str | None, str]]:
+    """What happened to the milestones, without the case's opening, starts and close."""
+    return [
+        (event.kind, event.milestone, wall(event.at))
+        for event in timeline
+        if event.kind not in ("opened", "started", "closed")
+    ]
+
+
+def stormhaven_story(
+    monday: datetime,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str | None, str]]]:
+    """What the Stormhaven premium case opened the Friday before `monday` at 16:30 must show,
+    driven like this: status Waiting on Customer 09:20-10:20, agent reply 10:25, stage set at
+    16:00, solved and closed Wednesday 12:00. Its actions, then its milestone events."""
+    actions = [
+        ("First Response/1/warning/1", wall(at(monday, 0, 9, 15))),
+        ("First Response/1/success/1", wall(at(monday, 0, 10, 25))),
+        ("Triage/1/warning/1", wall(at(monday, 0, 13, 15))),
+        ("Triage/1/violation/1", wall(at(monday, 0, 13, 30))),
+        ("Triage/1/violation/2", wall(at(monday, 0, 14, 0))),
+        ("Triage/1/violation/3", wall(at(monday, 0, 15, 30))),
+        ("Triage/1/success/1", wall(at(monday, 0, 16, 0))),
+        ("Resolution/1/success/1", wall(at(monday, 2, 12, 0))),
+    ]
+    events = [
+        ("warned", "First Response", wall(at(monday, 0, 9, 15))),
+        ("paused", None, wall(at(monday, 0, 9, 20))),
+        ("resumed", None, wall(at(monday, 0, 10, 20))),
+        ("completed", "First Response", wall(at(monday, 0, 10, 25))),
+        ("warned", "Triage", wall(at(monday, 0, 13, 15))),
+        ("violated", "Triage", wall(at(monday, 0, 13, 30))),
+        ("escalated", "Triage", wall(at(monday, 0, 13, 30))),
+        ("escalated", "Triage", wall(at(monday, 0, 14, 0))),
+        ("escalated", "Triage", wall(at(monday, 0, 15, 30))),
+        ("completed", "Triage", wall(at(monday, 0, 16, 0))),
+        ("completed", "Resolution", wall(at(monday, 2, 12, 0))),
+    ]
+    return actions, events

@@ -17,11 +17,14 @@ from tests.stormhaven import WAITING, milestone_actions, premium
 from tests.workflows.case_harness import (
     NY,
     ActionRecorder,
+    at,
+    milestone_events,
     next_weekday,
     now,
     ran,
     save_history,
     start,
+    stormhaven_story,
     travel_to,
     wall,
 )
@@ -45,12 +48,6 @@ def case(process: EntitlementProcess, opened_at: datetime | None, **fields: Any)
         process=process,
         calendars={OFFICE.name: OFFICE},
     )
-
-
-def at(day: datetime, plus_days: int, hour: int, minute: int = 0) -> datetime:
-    """A New York wall-clock time `plus_days` after `day`'s date."""
-    base = day.astimezone(NY).date() + timedelta(days=plus_days)
-    return datetime(base.year, base.month, base.day, hour, minute, tzinfo=NY)
 
 
 async def test_stormhaven_premium_case(env: WorkflowEnvironment) -> None:
@@ -78,16 +75,8 @@ async def test_stormhaven_premium_case(env: WorkflowEnvironment) -> None:
         timeline = await handle.query(CaseSlaWorkflow.timeline)
         await save_history(handle, "stormhaven_premium")
 
-    assert ran(result) == [
-        ("First Response/1/warning/1", wall(at(monday, 0, 9, 15))),
-        ("First Response/1/success/1", wall(at(monday, 0, 10, 25))),
-        ("Triage/1/warning/1", wall(at(monday, 0, 13, 15))),
-        ("Triage/1/violation/1", wall(at(monday, 0, 13, 30))),
-        ("Triage/1/violation/2", wall(at(monday, 0, 14, 0))),
-        ("Triage/1/violation/3", wall(at(monday, 0, 15, 30))),
-        ("Triage/1/success/1", wall(at(monday, 0, 16, 0))),
-        ("Resolution/1/success/1", wall(at(monday, 2, 12, 0))),
-    ]
+    expected_actions, expected_events = stormhaven_story(monday)
+    assert ran(result) == expected_actions
     states = {m.name: (m.state, m.violated) for m in result.milestones}
     assert states == {
         "First Response": ("completed", False),
@@ -97,23 +86,7 @@ async def test_stormhaven_premium_case(env: WorkflowEnvironment) -> None:
     assert result.pauses[0].reason == "pause_when: status eq 'Waiting on Customer'"
     assert result.pauses[0].resumed_by == "rule"
     assert result.sla_state == "done"
-    assert [
-        (event.kind, event.milestone, wall(event.at))
-        for event in timeline
-        if event.kind not in ("opened", "started", "closed")
-    ] == [
-        ("warned", "First Response", wall(at(monday, 0, 9, 15))),
-        ("paused", None, wall(at(monday, 0, 9, 20))),
-        ("resumed", None, wall(at(monday, 0, 10, 20))),
-        ("completed", "First Response", wall(at(monday, 0, 10, 25))),
-        ("warned", "Triage", wall(at(monday, 0, 13, 15))),
-        ("violated", "Triage", wall(at(monday, 0, 13, 30))),
-        ("escalated", "Triage", wall(at(monday, 0, 13, 30))),
-        ("escalated", "Triage", wall(at(monday, 0, 14, 0))),
-        ("escalated", "Triage", wall(at(monday, 0, 15, 30))),
-        ("completed", "Triage", wall(at(monday, 0, 16, 0))),
-        ("completed", "Resolution", wall(at(monday, 2, 12, 0))),
-    ]
+    assert milestone_events(timeline) == expected_events
     assert [e.kind for e in timeline[:4]] == ["opened", "started", "started", "started"]
     assert timeline[-1].kind == "closed"
     # The activities ran once each, with the keys the tracker shows.
