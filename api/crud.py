@@ -17,7 +17,7 @@ from typing import Any, cast
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, case, false, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.errors import ConflictError, InvalidFieldsError, InvalidInputError, Loc, NotFoundError
 from api.models import (
@@ -192,17 +192,9 @@ def update_milestone_type(
 
 def delete_milestone_type(session: Session, *, type_id: int) -> None:
     record = get_milestone_type(session, type_id=type_id)
-    used = session.execute(
-        select(EntitlementProcessRecord.name, ProcessVersionRecord.version)
-        .join(ProcessVersionRecord, ProcessVersionRecord.process_id == EntitlementProcessRecord.id)
-        .join(
-            ProcessVersionMilestoneTypeRecord,
-            ProcessVersionMilestoneTypeRecord.version_id == ProcessVersionRecord.id,
-        )
-        .where(ProcessVersionMilestoneTypeRecord.milestone_type_id == type_id)
-        .order_by(EntitlementProcessRecord.name, ProcessVersionRecord.version)
-        .limit(1)
-    ).first()
+    used = _first_version_using(
+        session, ProcessVersionMilestoneTypeRecord.milestone_type_id, type_id
+    )
     if used is not None:
         raise ConflictError(
             f"milestone type {record.name!r} is used by published process {used[0]!r} version "
@@ -296,15 +288,17 @@ def _calendar_name_taken(name: str) -> str:
     )
 
 
-def _first_version_naming(session: Session, hours_id: int) -> tuple[str, int] | None:
+def _first_version_using(
+    session: Session, reference: InstrumentedAttribute[int], target_id: int
+) -> tuple[str, int] | None:
+    """The first published process version (by name, then version) whose link table
+    `reference` (a type's or a calendar's id column) points at `target_id`."""
+    link = reference.class_
     row = session.execute(
         select(EntitlementProcessRecord.name, ProcessVersionRecord.version)
         .join(ProcessVersionRecord, ProcessVersionRecord.process_id == EntitlementProcessRecord.id)
-        .join(
-            ProcessVersionBusinessHoursRecord,
-            ProcessVersionBusinessHoursRecord.version_id == ProcessVersionRecord.id,
-        )
-        .where(ProcessVersionBusinessHoursRecord.business_hours_id == hours_id)
+        .join(link, link.version_id == ProcessVersionRecord.id)
+        .where(reference == target_id)
         .order_by(EntitlementProcessRecord.name, ProcessVersionRecord.version)
         .limit(1)
     ).first()
@@ -328,7 +322,9 @@ def replace_business_hours(
     record = get_business_hours(session, hours_id=hours_id)
     key = name_key(hours.name)
     if key != record.name_key:
-        used = _first_version_naming(session, hours_id)
+        used = _first_version_using(
+            session, ProcessVersionBusinessHoursRecord.business_hours_id, hours_id
+        )
         if used is not None:
             raise ConflictError(
                 f"business hours {record.name!r} are named by published process {used[0]!r} "
@@ -346,7 +342,9 @@ def replace_business_hours(
 
 def delete_business_hours(session: Session, *, hours_id: int) -> None:
     record = get_business_hours(session, hours_id=hours_id)
-    used = _first_version_naming(session, hours_id)
+    used = _first_version_using(
+        session, ProcessVersionBusinessHoursRecord.business_hours_id, hours_id
+    )
     if used is not None:
         raise ConflictError(
             f"business hours {record.name!r} are named by published process {used[0]!r} "

@@ -213,7 +213,7 @@ class CaseClock:
 
     def check_complete(self, name: str, at: datetime | None, now: datetime) -> Instance:
         """The instance `complete(name, at)` would complete, or why it cannot."""
-        self._check_open()
+        self.check_open()
         milestone = self.state.process.milestone(name)
         if milestone is None:
             known = ", ".join(repr(m.name) for m in self.state.process.milestones)
@@ -255,7 +255,7 @@ class CaseClock:
         return instance, requests + self.advance(now)
 
     def check_pause(self) -> None:
-        self._check_open()
+        self.check_open()
         if self.paused:
             current = self.state.pauses[-1]
             raise CommandRejectedError(
@@ -271,7 +271,7 @@ class CaseClock:
         return requests
 
     def check_resume(self) -> None:
-        self._check_open()
+        self.check_open()
         if not self.paused:
             raise CommandRejectedError("the case is not paused: there is nothing to resume")
 
@@ -282,12 +282,9 @@ class CaseClock:
         self._resume(now, "command")
         return requests + self.advance(now)
 
-    def check_open(self) -> None:
-        self._check_open()
-
     def update_fields(self, changes: CaseFields, now: datetime) -> list[ActionRequest]:
         """Apply changed case fields (None removes a field) and every rule they trigger."""
-        self._check_open()
+        self.check_open()
         requests = self.advance(now)
         previous = dict(self.state.fields)
         for name, value in changes.items():
@@ -300,13 +297,13 @@ class CaseClock:
 
     def record_event(self, event: str, now: datetime) -> list[ActionRequest]:
         """A case event (`agent_replied`, ...): may start or complete milestones."""
-        self._check_open()
+        self.check_open()
         requests = self.advance(now)
         requests += self._on_change(now, dict(self.state.fields), event=event)
         return requests + self.advance(now)
 
     def check_apply_process(self, process: EntitlementProcess) -> None:
-        self._check_open()
+        self.check_open()
         current = self.state.process
         if process.name != current.name:
             raise CommandInvalidError(
@@ -351,7 +348,7 @@ class CaseClock:
 
     def close(self, changes: CaseFields, now: datetime) -> list[ActionRequest]:
         """Apply the last field changes, then exit the process: open instances are cancelled."""
-        self._check_open()
+        self.check_open()
         requests = self.update_fields(changes, now) if changes else self.advance(now)
         if not self.closed:
             self._exit(now, "case closed")
@@ -816,7 +813,8 @@ class CaseClock:
             total += max(overlap, ZERO)
         return total
 
-    def _check_open(self) -> None:
+    def check_open(self) -> None:
+        """Refuse commands once the case is closed."""
         if self.closed:
             assert self.state.closed_at is not None
             raise CommandRejectedError(
