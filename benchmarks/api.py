@@ -188,42 +188,11 @@ async def measure(
 # ------------------------------------------------------------------------------------ scenario
 
 
-OFFICE = {
-    "name": "Stormhaven US",
-    "time_zone": "America/New_York",
-    "weekly": {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
-    "holiday_country": "US",
-}
-
-
-def premium_process() -> dict[str, Any]:
-    """The Stormhaven premium process of tests/stormhaven.py."""
-    targets = {"First Response": "1h", "Triage": "4h", "Resolution": "24h"}
-
-    def actions(name: str) -> dict[str, Any]:
-        hook = {"url": f"https://crm.example/hooks/{name.lower().replace(' ', '-')}"}
-        return {
-            "success": [{"handler": "webhook", "params": hook}],
-            "warning": [{"handler": "webhook", "params": hook, "before_target": "15m"}],
-            "violation": [
-                {"handler": "webhook", "params": hook},
-                {"handler": "escalate", "params": {"queue": "tier2"}, "after_target": "30m"},
-            ],
-        }
-
-    return {
-        "name": "Premium",
-        "business_hours": OFFICE["name"],
-        "pause_when": {"all": [{"field": "status", "op": "eq", "value": "Waiting on Customer"}]},
-        "milestones": [
-            {"milestone_type": name, "target": target, "actions": actions(name)}
-            for name, target in targets.items()
-        ],
-    }
-
-
 async def configure(http: HttpConnection) -> None:
-    calendar = await http.request("POST", "/business-hours", OFFICE)
+    """The demo's US office hours and Stormhaven Premium process, plus local milestone types."""
+    import demo  # after main() put the project root on sys.path
+
+    calendar = await http.request("POST", "/business-hours", demo.US_OFFICE)
     assert calendar[0] == 201, calendar
     for n, name in enumerate(("First Response", "Triage", "Resolution")):
         made = await http.request("POST", "/milestone-types", {"name": name})
@@ -231,7 +200,9 @@ async def configure(http: HttpConnection) -> None:
         for local in range(3):  # a realistic listing: local types of a few accounts too
             body = {"name": f"{name} {local}", "scope": "account", "account_id": f"A{n}"}
             assert (await http.request("POST", "/milestone-types", body))[0] == 201
-    made = await http.request("POST", "/entitlement-processes", premium_process())
+    made = await http.request(
+        "POST", "/entitlement-processes", {"name": "Premium", **demo.premium()}
+    )
     assert made[0] == 201, made
 
 

@@ -30,7 +30,7 @@ from tests.workflows.case_harness import (
 )
 from workflows.business_hours import WEEKDAYS, BusinessHours, Holiday
 from workflows.case_sla import CaseSlaWorkflow
-from workflows.contract import EntitlementProcess, StartCase
+from workflows.contract import CaseTracker, EntitlementProcess, StartCase
 
 OFFICE = BusinessHours(
     name="Stormhaven US",
@@ -170,20 +170,30 @@ def customer_updates(recurrence: str) -> EntitlementProcess:
     )
 
 
-async def test_customer_update_every_business_day_independent(env: WorkflowEnvironment) -> None:
-    recorder = ActionRecorder()
+async def replies_on_a_cadence(
+    env: WorkflowEnvironment,
+    recurrence: str,
+    replies: list[tuple[int, int]],
+    until: tuple[int, int],
+) -> tuple[datetime, CaseTracker]:
+    """A Customer Update case opened Monday 09:00: the agent replies at each (day, hour) after
+    that Monday; the tracker as of (day, hour) `until`, before the case closes."""
     monday = next_weekday(await now(env), MONDAY, 9)
-    async with running_worker(env, recorder.activities()) as task_queue:
+    async with running_worker(env, ActionRecorder().activities()) as task_queue:
         await travel_to(env, monday)
-        handle = await start(env, task_queue, case(customer_updates("independent"), monday))
-        await travel_to(env, at(monday, 0, 11))
-        await handle.execute_update(CaseSlaWorkflow.record_event, {"type": "agent_replied"})
-        await travel_to(env, at(monday, 1, 12))
-        await handle.execute_update(CaseSlaWorkflow.record_event, {"type": "agent_replied"})
-        await travel_to(env, at(monday, 1, 13))
+        handle = await start(env, task_queue, case(customer_updates(recurrence), monday))
+        for day, hour in replies:
+            await travel_to(env, at(monday, day, hour))
+            await handle.execute_update(CaseSlaWorkflow.record_event, {"type": "agent_replied"})
+        await travel_to(env, at(monday, *until))
         tracker = await handle.query(CaseSlaWorkflow.tracker)
         await handle.execute_update(CaseSlaWorkflow.close, None)
-        await save_history(handle, "cadence_independent")
+        await save_history(handle, f"cadence_{recurrence}")
+    return monday, tracker
+
+
+async def test_customer_update_every_business_day_independent(env: WorkflowEnvironment) -> None:
+    monday, tracker = await replies_on_a_cadence(env, "independent", [(0, 11), (1, 12)], (1, 13))
     assert ran(tracker) == [
         ("Customer Update/1/success/1", wall(at(monday, 0, 11))),
         ("Customer Update/2/violation/1", wall(at(monday, 1, 11))),
@@ -198,19 +208,7 @@ async def test_customer_update_every_business_day_independent(env: WorkflowEnvir
 
 
 async def test_customer_update_every_business_day_sequential(env: WorkflowEnvironment) -> None:
-    recorder = ActionRecorder()
-    monday = next_weekday(await now(env), MONDAY, 9)
-    async with running_worker(env, recorder.activities()) as task_queue:
-        await travel_to(env, monday)
-        handle = await start(env, task_queue, case(customer_updates("sequential"), monday))
-        await travel_to(env, at(monday, 0, 11))
-        await handle.execute_update(CaseSlaWorkflow.record_event, {"type": "agent_replied"})
-        await travel_to(env, at(monday, 1, 10))
-        await handle.execute_update(CaseSlaWorkflow.record_event, {"type": "agent_replied"})
-        await travel_to(env, at(monday, 3, 10))
-        tracker = await handle.query(CaseSlaWorkflow.tracker)
-        await handle.execute_update(CaseSlaWorkflow.close, None)
-        await save_history(handle, "cadence_sequential")
+    monday, tracker = await replies_on_a_cadence(env, "sequential", [(0, 11), (1, 10)], (3, 10))
     # Each update is due a business day after the previous one was due, however early the reply
     # (8 h from Monday 09:00 is Monday 17:00: a day's hours used up end at the close).
     assert ran(tracker) == [
