@@ -467,19 +467,26 @@ class BusinessCalendar:
                     f"the years {_FIRST_YEAR}-{_LAST_YEAR} that calendars cover"
                 )
         with self._growing:
-            index = self._index
-            if index.lo <= first and last < index.hi:
-                return index
-            lo_year, hi_year = first_year, last_year + 1
-            if index.hi_year and index.lo_year - 3 <= first_year and last_year <= index.hi_year + 2:
-                lo_year, hi_year = min(lo_year, index.lo_year), max(hi_year, index.hi_year)
-            self._index = self._spanning(lo_year, hi_year, index)
-            return self._index
+            return self._covering_locked(first, last)
+
+    def _covering_locked(self, first: int, last: int) -> _Index:
+        """`_covering` for a caller that holds `_growing`."""
+        index = self._index
+        if index.lo <= first and last < index.hi:
+            return index
+        first_year, last_year = _year_of(first), _year_of(last)
+        lo_year, hi_year = first_year, last_year + 1
+        if index.hi_year and index.lo_year - 3 <= first_year and last_year <= index.hi_year + 2:
+            lo_year, hi_year = min(lo_year, index.lo_year), max(hi_year, index.hi_year)
+        self._index = self._spanning(lo_year, hi_year, index)
+        return self._index
 
     def _grown_forward(self, t: int, enough: Callable[[_Index], bool]) -> _Index:
         """A longer index, year by year until `enough`; open time must come within 10 years."""
         with self._growing:
-            index = self._index
+            # Another thread may have moved the shared index away from `t` since the caller
+            # read it: grow from an index that covers `t`, never from one that does not.
+            index = self._covering_locked(t, t)
             while not enough(index):
                 last_open = index.ends[-1] if index.ends else t
                 if index.hi - max(t, last_open) > _TEN_YEARS:
@@ -491,17 +498,17 @@ class BusinessCalendar:
             return index
 
     def _grown_backward(self, t: int, index: _Index) -> _Index:
+        """`index` (which covers `t`) grown by a year back; open time must come within 10 years."""
         first_open = index.starts[0] if index.starts else t
         if min(t, first_open) - index.lo > _TEN_YEARS:
             raise _unreachable("before", t)
         if index.lo_year <= _FIRST_YEAR:
             raise BusinessHoursError(f"the result lies before the year {_FIRST_YEAR}")
         with self._growing:
-            index = self._index
-            if index.lo_year > _FIRST_YEAR:
-                index = self._spanning(index.lo_year - 1, index.hi_year, index)
-            self._index = index
-            return index
+            current = self._covering_locked(t, t)
+            lo_year = min(current.lo_year, index.lo_year - 1)
+            self._index = self._spanning(lo_year, max(current.hi_year, index.hi_year), current)
+            return self._index
 
     def _spanning(self, lo_year: int, hi_year: int, known: _Index) -> _Index:
         """The index of [lo_year, hi_year), reusing the years `known` already holds."""

@@ -6,6 +6,7 @@ a reader can check it against a calendar on the wall.
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -406,3 +407,40 @@ def test_shared_calendar_answers_alike_from_many_threads() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(lambda start: shared.add(start, 40 * H), starts))
     assert got == expected
+
+
+class _Interleaved(BusinessCalendar):
+    """A calendar on which 'another thread' moves the shared index to `elsewhere` right after
+    each question found its index: the interleaving that once made `add` answer in 2034 for a
+    start in 2030 (it grew the moved index instead of one covering the start)."""
+
+    def __init__(self, hours: BusinessHours, elsewhere: datetime) -> None:
+        super().__init__(hours)
+        self.elsewhere = elsewhere
+        self.moving = False
+
+    def _covering(self, first: int, last: int | None = None) -> Any:
+        index = super()._covering(first, last)
+        if not self.moving:
+            self.moving = True
+            self.is_open(self.elsewhere)
+            self.moving = False
+        return index
+
+
+def test_a_question_grows_an_index_that_covers_it_when_another_thread_moved_the_index() -> None:
+    hours = BusinessHours(
+        name="moved",
+        time_zone="Europe/Berlin",
+        weekly={day: [("08:00", "12:00"), ("13:00", "17:00")] for day in WEEKDAYS[:5]},
+    )
+    start = at(BERLIN, 2030, 12, 24, 12)
+    reference = BusinessCalendar(hours)
+    elsewhere = datetime(2034, 6, 1, tzinfo=UTC)
+    assert _Interleaved(hours, elsewhere).add(start, 400 * H) == reference.add(start, 400 * H)
+    assert _Interleaved(hours, elsewhere).subtract(start, 400 * H) == reference.subtract(
+        start, 400 * H
+    )
+    assert _Interleaved(hours, elsewhere).next_open(at(BERLIN, 2030, 12, 31, 18)) == at(
+        BERLIN, 2031, 1, 1, 8
+    )
