@@ -10,7 +10,8 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY workflows ./workflows
 COPY activities ./activities
 COPY api ./api
-COPY worker.py cli.py ./
+COPY terminal ./terminal
+COPY worker.py cli.py stack.py demo.py ./
 RUN pip install . && useradd --create-home --uid 10001 sla
 USER sla
 

@@ -5,7 +5,7 @@ opens cases, pauses, resumes, completes, and lets some milestones breach.
     python -m demo run    # the scenario against the running stack (make demo)
 
 Everything goes through the API with the development admin key (`var/dev-api-key`), exactly as a
-case system would use it.
+case system would use it, with the `sla` CLI's client and renderer (`terminal`).
 """
 
 import argparse
@@ -13,13 +13,21 @@ import os
 import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-import httpx
+from rich.console import Console
 
-API_URL = os.environ.get("SLA_API_URL", "http://127.0.0.1:8000")
-KEY_FILE = Path("var") / "dev-api-key"
+from terminal.client import (
+    DEFAULT_API_URL,
+    DEFAULT_UI_URL,
+    KEY_FILE,
+    Api,
+    ApiError,
+    Settings,
+    dev_key,
+)
+from terminal.render import render_trackers
+
 DEMO_CASE_SYSTEM = os.environ.get("SLA_DEMO_CASE_SYSTEM", "http://127.0.0.1:8001")
 
 # The seed's milestone types (Gainsight's examples and Salesforce's service milestones), with the
@@ -159,49 +167,36 @@ PROCESSES: dict[str, dict[str, Any]] = {
 }
 
 
-class Api:
-    """The few calls the demo makes, with the admin key; errors say what the API said."""
-
-    def __init__(self, url: str = API_URL, key: str | None = None) -> None:
-        key = key or os.environ.get("SLA_API_KEY") or _read_key()
-        self.client = httpx.Client(
-            base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30
-        )
-
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.client.request(method, path, **kwargs)
-        if response.status_code >= 400:
-            raise SystemExit(f"{method} {path}: {response.status_code} {response.text}")
-        return response.json() if response.content else None
-
-    def names(self, path: str, **params: Any) -> set[str]:
-        return {item["name"] for item in self.call("GET", path, params=params)["data"]}
-
-
-def _read_key() -> str:
-    if not KEY_FILE.exists():
+def connect() -> Api:
+    """The API at SLA_API_URL with SLA_API_KEY, else the development admin key."""
+    key = os.environ.get("SLA_API_KEY") or dev_key()
+    if key is None:
         raise SystemExit(f"no API key: start the stack with `make run` (it writes {KEY_FILE})")
-    return KEY_FILE.read_text().strip()
+    return Api(Settings(api_url=os.environ.get("SLA_API_URL", DEFAULT_API_URL), api_key=key))
+
+
+def names(api: Api, path: str, **params: Any) -> set[str]:
+    return {item["name"] for item in api.call("GET", path, params=params)["data"]}
 
 
 def load(api: Api) -> list[str]:
     """Create what is missing of the demo configuration; what was created."""
     created: list[str] = []
     for hours in (US_OFFICE, AROUND_THE_CLOCK):
-        if hours["name"] not in api.names("/business-hours"):
-            api.call("POST", "/business-hours", json=hours)
+        if hours["name"] not in names(api, "/business-hours"):
+            api.call("POST", "/business-hours", body=hours)
             created.append(f"business hours {hours['name']}")
-    existing_global = api.names("/milestone-types", scope="global")
-    existing_acme = api.names("/milestone-types", scope="account", account_id="ACME")
+    existing_global = names(api, "/milestone-types", scope="global")
+    existing_acme = names(api, "/milestone-types", scope="account", account_id="ACME")
     for milestone_type in MILESTONE_TYPES:
         existing = existing_acme if milestone_type.get("scope") == "account" else existing_global
         if milestone_type["name"] not in existing:
-            api.call("POST", "/milestone-types", json=milestone_type)
+            api.call("POST", "/milestone-types", body=milestone_type)
             created.append(f"milestone type {milestone_type['name']}")
-    existing_processes = api.names("/entitlement-processes")
+    existing_processes = names(api, "/entitlement-processes")
     for name, definition in PROCESSES.items():
         if name not in existing_processes:
-            api.call("POST", "/entitlement-processes", json={"name": name, **definition})
+            api.call("POST", "/entitlement-processes", body={"name": name, **definition})
             created.append(f"process {name}")
     return created
 
@@ -215,7 +210,7 @@ def run_scenario(api: Api) -> None:
         api.call(
             "POST",
             "/cases",
-            json={
+            body={
                 "case_id": case_id,
                 "process": process,
                 "fields": {"status": "New", "stage": "New", "account_id": "ACME", **fields},
@@ -231,28 +226,24 @@ def run_scenario(api: Api) -> None:
     office = case(5, "Premium", priority="High", subject="Broker access")
     standard_case = case(6, "Standard", priority="Normal", subject="Invoice copy")
     time.sleep(5)
-    api.call("POST", f"/cases/{fast}/events", json={"type": "agent_replied"})
-    api.call("PATCH", f"/cases/{waiting}", json={"fields": {"status": WAITING}})
-    api.call("POST", f"/cases/{cadence}/pause", json={"reason": "Customer on holiday"})
+    api.call("POST", f"/cases/{fast}/events", body={"type": "agent_replied"})
+    api.call("PATCH", f"/cases/{waiting}", body={"fields": {"status": WAITING}})
+    api.call("POST", f"/cases/{cadence}/pause", body={"reason": "Customer on holiday"})
     print("Replied on 1, case 2 waits on the customer, case 4 paused; letting time pass (75 s)")
     time.sleep(40)
-    api.call("PATCH", f"/cases/{fast}", json={"fields": {"stage": "Investigating"}})
-    api.call("PATCH", f"/cases/{waiting}", json={"fields": {"status": "Open"}})
+    api.call("PATCH", f"/cases/{fast}", body={"fields": {"stage": "Investigating"}})
+    api.call("PATCH", f"/cases/{waiting}", body={"fields": {"status": "Open"}})
     api.call("POST", f"/cases/{cadence}/resume")
     time.sleep(35)
     api.call("POST", f"/cases/{office}/milestones/First Response/complete")
-    api.call("POST", f"/cases/{fast}/close", json={"fields": {"status": "Solved"}})
+    api.call("POST", f"/cases/{fast}/close", body={"fields": {"status": "Solved"}})
     del ignored, standard_case
     show(api, tag)
 
 
 def show(api: Api, tag: str) -> None:
     """The demo cases' trackers, rendered as `sla case show` renders them."""
-    from rich.console import Console
-
-    from cli import render_trackers
-
-    ui_url = os.environ.get("TEMPORAL_UI_URL", "http://localhost:8233")
+    ui_url = os.environ.get("TEMPORAL_UI_URL", DEFAULT_UI_URL)
     console = Console()
     console.rule(f"Demo cases DEMO-{tag}-1..6")
     trackers = [api.call("GET", f"/cases/DEMO-{tag}-{n}") for n in range(1, 7)]
@@ -268,12 +259,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="The Stormhaven demo.")
     parser.add_argument("what", choices=["load", "run"])
     args = parser.parse_args(argv)
-    api = Api()
-    if args.what == "load":
-        created = load(api)
-        print("demo configuration: " + (", ".join(created) if created else "already loaded"))
-    else:
-        run_scenario(api)
+    api = connect()
+    try:
+        if args.what == "load":
+            created = load(api)
+            print("demo configuration: " + (", ".join(created) if created else "already loaded"))
+        else:
+            run_scenario(api)
+    except ApiError as error:
+        raise SystemExit(f"error: {error.message}") from None
+    finally:
+        api.close()
 
 
 if __name__ == "__main__":

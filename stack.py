@@ -26,10 +26,10 @@ from typing import Any
 
 import httpx
 
+from terminal.client import KEY_FILE
 from worker import dev_server, wait_for_port
 
 VAR = Path("var")
-KEY_FILE = VAR / "dev-api-key"
 PIDS_FILE = VAR / "stack.pids"
 API_PORT, TEMPORAL_PORT, UI_PORT, CASE_SYSTEM_PORT, MAIL_PORT = 8000, 7233, 8233, 8001, 8025
 DEV_WEBHOOK_SECRET = "dev-webhook-secret"
