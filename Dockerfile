@@ -10,7 +10,9 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY workflows ./workflows
 COPY activities ./activities
 COPY api ./api
+COPY database ./database
 COPY terminal ./terminal
+COPY temporal_connection ./temporal_connection
 COPY worker.py cli.py stack.py demo.py ./
 RUN pip install . && useradd --create-home --uid 10001 sla
 USER sla

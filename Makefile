@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-PACKAGES := workflows activities api terminal worker.py stack.py demo.py cli.py
+PACKAGES := workflows activities api database temporal_connection terminal worker.py stack.py demo.py cli.py
 # The API tests run a second time on PostgreSQL (trust auth on 127.0.0.1, as in CI).
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
@@ -20,6 +20,7 @@ install: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict $(PACKAGES)

@@ -26,8 +26,8 @@ from typing import Any
 
 import httpx
 
+from temporal_connection.dev_server import dev_server, wait_for_port
 from terminal.client import KEY_FILE
-from worker import dev_server, wait_for_port
 
 VAR = Path("var")
 PIDS_FILE = VAR / "stack.pids"

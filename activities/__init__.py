@@ -20,7 +20,16 @@ from activities.http import failed
 from activities.mail import send_email
 from activities.settings import ActionSettings
 from activities.webhook import deliver_webhook
-from workflows.contract import ActionRequest, ActionResult, DeliveryFailure
+from workflows.contract import (
+    CASE_UPDATE,
+    DELIVERY_FAILED_HANDLER,
+    EMAIL,
+    ESCALATE,
+    WEBHOOK,
+    ActionRequest,
+    ActionResult,
+    DeliveryFailure,
+)
 
 Handler = Callable[[ActionRequest, ActionSettings], str]
 DEFAULT_LEASE = timedelta(minutes=1)
@@ -37,23 +46,23 @@ class ActionHandlers:
     def activities(self) -> list[Callable[..., Any]]:
         return [self.webhook, self.email, self.case_update, self.escalate, self.delivery_failed]
 
-    @activity.defn(name="webhook")
+    @activity.defn(name=WEBHOOK)
     def webhook(self, request: ActionRequest) -> ActionResult:
         return self._run(request, deliver_webhook)
 
-    @activity.defn(name="email")
+    @activity.defn(name=EMAIL)
     def email(self, request: ActionRequest) -> ActionResult:
         return self._run(request, send_email)
 
-    @activity.defn(name="case_update")
+    @activity.defn(name=CASE_UPDATE)
     def case_update(self, request: ActionRequest) -> ActionResult:
         return self._run(request, update_case_system)
 
-    @activity.defn(name="escalate")
+    @activity.defn(name=ESCALATE)
     def escalate(self, request: ActionRequest) -> ActionResult:
         return self._run(request, escalate_case)
 
-    @activity.defn(name="delivery_failed")
+    @activity.defn(name=DELIVERY_FAILED_HANDLER)
     def delivery_failed(self, failure: DeliveryFailure) -> None:
         """The workflow gave up on an action (retries exhausted): mark it failed for ops."""
         self.log.attempt_failed(failure.request, failure.error, final=True)

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from api.db import transaction, utcnow
-from api.models import DeliveryRecord
+from database.engine import transaction, utcnow
+from database.models import DeliveryRecord
 from workflows.contract import ActionRequest
 
 

@@ -16,18 +16,20 @@ from typing import Any
 import httpx
 from temporalio.exceptions import ApplicationError
 
+from workflows.contract import DELIVERY_FAILED, DELIVERY_REJECTED
+
 RETRYABLE_STATUS = {408, 425, 429}
 USER_AGENT = "sla-milestones/0.1"
 
 
 def rejected(message: str) -> ApplicationError:
     """A failure retrying cannot fix (the delivery is recorded as failed at once)."""
-    return ApplicationError(message, type="DeliveryRejected", non_retryable=True)
+    return ApplicationError(message, type=DELIVERY_REJECTED, non_retryable=True)
 
 
 def failed(message: str) -> ApplicationError:
     """A failure worth retrying with backoff."""
-    return ApplicationError(message, type="DeliveryFailed")
+    return ApplicationError(message, type=DELIVERY_FAILED)
 
 
 def sign(body: bytes, secret: bytes) -> str:

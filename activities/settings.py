@@ -7,15 +7,13 @@ never in workflow history: an action's parameters name a secret, they do not car
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.config import DEFAULT_DATABASE
+from database.engine import DEFAULT_DATABASE_URL
 
 
 class ActionSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SLA_", extra="ignore")
 
-    database_url: str = Field(
-        default=f"sqlite:///{DEFAULT_DATABASE}", validation_alias="DATABASE_URL"
-    )
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
     """The config database, which holds the delivery log."""
 
     webhook_secrets: dict[str, SecretStr] = Field(default_factory=dict)

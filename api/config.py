@@ -1,24 +1,21 @@
 """Settings of the config service, from the environment (embedded defaults for development)."""
 
-from pathlib import Path
-
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_DATABASE = Path("var") / "sla.sqlite"
+from database.engine import DEFAULT_DATABASE_URL
 
 
 class ApiSettings(BaseSettings):
     """`DATABASE_URL` (a SQLite file under ./var by default), the bootstrap admin key, and limits.
 
-    Temporal is reached with the worker's own `worker.TemporalSettings` (`TEMPORAL_ADDRESS`,
-    `TEMPORAL_NAMESPACE`, `TEMPORAL_TASK_QUEUE`, TLS), which `api.main` reads: this module stays
-    importable by the activities without importing the worker.
+    Temporal is reached with `temporal_connection.TemporalSettings` (`TEMPORAL_ADDRESS`,
+    `TEMPORAL_NAMESPACE`, `TEMPORAL_TASK_QUEUE`, TLS), which `api.main` reads.
     """
 
     model_config = SettingsConfigDict(extra="ignore")
 
-    database_url: str = f"sqlite:///{DEFAULT_DATABASE}"
+    database_url: str = DEFAULT_DATABASE_URL
     sla_admin_key: str | None = None
     """An admin API key accepted as is, for first start and automation."""
     sla_environment: str = "development"

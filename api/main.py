@@ -17,11 +17,10 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.caches import KeyCache, ResponseCache
 from api.config import ApiSettings
-from api.db import session_factory
-from api.deps import KeyCache, ResponseCache, Services
+from api.deps import Services
 from api.errors import SlaError
-from api.migrations import upgrade
 from api.routes import (
     api_keys,
     business_hours,
@@ -31,7 +30,9 @@ from api.routes import (
     milestone_types,
 )
 from api.temporal import TemporalGateway, system_clock
-from worker import TemporalSettings
+from database.engine import session_factory
+from database.migrations import upgrade
+from temporal_connection.client import TemporalSettings
 
 log = logging.getLogger("sla.api")
 

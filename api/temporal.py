@@ -3,8 +3,8 @@ tracker and timeline queries, commands as updates, the visibility listing), with
 failure turned into an `SlaError` a caller can act on.
 
 The client is created on first use, so configuration endpoints work while Temporal is down; case
-endpoints then answer 503. Trackers and command results pass through as the JSON payload the
-workflow produced (the pydantic data converter's encoding), so reading a case costs no parsing.
+endpoints then answer 503. The workflow is called by method reference (`CaseSlaWorkflow.pause`,
+`.tracker`), so every payload and answer is the contract's model, checked by its one definition.
 """
 
 import asyncio
@@ -12,8 +12,9 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
+from pydantic import BaseModel
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
@@ -25,7 +26,6 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import (
-    RawValue,
     SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
@@ -33,6 +33,7 @@ from temporalio.common import (
 )
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from api.errors import (
     ConflictError,
@@ -43,22 +44,31 @@ from api.errors import (
     TemporalUnavailableError,
 )
 from api.schemas import CaseSummary
-from worker import TemporalSettings, connect
+from temporal_connection.client import TemporalSettings, connect
+from workflows.case_sla import CaseSlaWorkflow
 from workflows.contract import (
+    COMMAND_INVALID,
+    WORKFLOW_TYPE,
+    CaseTracker,
+    Command,
+    SlaState,
+    StartCase,
+    TimelineEvent,
+    case_workflow_id,
+)
+from workflows.search_attributes import (
     ACCOUNT_ID,
     CASE_ID,
     ENTITLEMENT_PROCESS,
     NEXT_DEADLINE,
     PRIORITY,
     SLA_STATE,
-    WORKFLOW_TYPE,
-    CaseTracker,
-    SlaState,
-    StartCase,
-    case_workflow_id,
 )
 
 Clock = Callable[[], Awaitable[datetime]]
+C = TypeVar("C", bound=Command)
+Answer = TypeVar("Answer", bound=BaseModel)
+CaseHandle = WorkflowHandle[CaseSlaWorkflow, CaseTracker]
 
 
 async def system_clock() -> datetime:
@@ -130,12 +140,10 @@ class TemporalGateway:
 # --------------------------------------------------------------------------- error translation
 
 
-# The workflow rejects a command with the reason it gives; these reasons are about the command's
-# input (422), every other one about the case's state (409).
 def _rejection(cause: ApplicationError) -> SlaError:
-    """A wrong request is 422; a command the case's state refuses now is 409 (the workflow types
-    its rejections by the clock's exception classes)."""
-    if cause.type == "CommandInvalidError":
+    """The workflow's reason to refuse a command: a wrong request is 422, a command the case's
+    state refuses now is 409."""
+    if cause.type == COMMAND_INVALID:
         return InvalidInputError(cause.message)
     return ConflictError(cause.message)
 
@@ -147,9 +155,9 @@ class Cases:
         self.gateway = gateway
         self.timeout = timedelta(seconds=timeout)
 
-    async def _handle(self, case_id: str) -> WorkflowHandle[Any, Any]:
+    async def _handle(self, case_id: str) -> CaseHandle:
         client = await self.gateway.client()
-        return client.get_workflow_handle(case_workflow_id(case_id))
+        return client.get_workflow_handle_for(CaseSlaWorkflow.run, case_workflow_id(case_id))
 
     @asynccontextmanager
     async def _translated(self, case_id: str, *, command: bool) -> AsyncIterator[None]:
@@ -208,7 +216,7 @@ class Cases:
 
     # ------------------------------------------------------------------------------ operations
 
-    async def start(self, start: StartCase, as_of: datetime) -> tuple[bytes, bool]:
+    async def start(self, start: StartCase, as_of: datetime) -> tuple[CaseTracker, bool]:
         """Start the case (or find it started): its tracker and whether it is new."""
         client = await self.gateway.client()
         attributes = [
@@ -219,59 +227,41 @@ class Cases:
         for key, field in ((PRIORITY, "priority"), (ACCOUNT_ID, "account_id")):
             if start.fields.get(field) is not None:
                 attributes.append(SearchAttributePair(key, str(start.fields[field])))
-        created = False
+        created = True
         async with self._translated(start.case_id, command=False):
             try:
-                handle = await client.start_workflow(
-                    WORKFLOW_TYPE,
+                await client.start_workflow(
+                    CaseSlaWorkflow.run,
                     start,
                     id=case_workflow_id(start.case_id),
                     task_queue=self.gateway.task_queue,
-                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                    id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
                     # A closed case stays closed: starting it again finds it, not a new run.
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                     search_attributes=TypedSearchAttributes(attributes),
                     rpc_timeout=self.timeout,
                 )
-                # The SDK keeps the server's answer on the handle; `started` is false when the
-                # conflict policy found the running workflow.
-                response = getattr(handle, "_start_workflow_response", None)
-                created = bool(getattr(response, "started", True))
             except WorkflowAlreadyStartedError:
                 created = False
         return await self.tracker(start.case_id, as_of), created
 
-    async def tracker(self, case_id: str, as_of: datetime) -> bytes:
+    async def tracker(self, case_id: str, as_of: datetime | None = None) -> CaseTracker:
         handle = await self._handle(case_id)
         async with self._translated(case_id, command=False):
-            raw = await handle.query(
-                "tracker", as_of, result_type=RawValue, rpc_timeout=self.timeout
-            )
-        return bytes(raw.payload.data)
+            return await handle.query(CaseSlaWorkflow.tracker, as_of, rpc_timeout=self.timeout)
 
-    async def timeline(self, case_id: str) -> bytes:
+    async def timeline(self, case_id: str) -> list[TimelineEvent]:
         handle = await self._handle(case_id)
         async with self._translated(case_id, command=False):
-            raw = await handle.query("timeline", result_type=RawValue, rpc_timeout=self.timeout)
-        return bytes(raw.payload.data)
+            return await handle.query(CaseSlaWorkflow.timeline, rpc_timeout=self.timeout)
 
-    async def process_of(self, case_id: str) -> str:
-        """The name of the process a case runs."""
-        handle = await self._handle(case_id)
-        async with self._translated(case_id, command=False):
-            tracker: CaseTracker = await handle.query(
-                "tracker", result_type=CaseTracker, rpc_timeout=self.timeout
-            )
-        return tracker.process
-
-    async def command(self, case_id: str, update: str, payload: dict[str, Any] | None) -> bytes:
-        """Run a command (an update) on a case: its result, or the workflow's reason to refuse."""
+    async def command(
+        self, case_id: str, update: UpdateMethodMultiParam[[Any, C], Answer], command: C
+    ) -> Answer:
+        """Run a command (an update) on a case: its answer, or the workflow's reason to refuse."""
         handle = await self._handle(case_id)
         async with self._translated(case_id, command=True):
-            raw = await handle.execute_update(
-                update, payload, result_type=RawValue, rpc_timeout=self.timeout
-            )
-        return bytes(raw.payload.data)
+            return await handle.execute_update(update, command, rpc_timeout=self.timeout)
 
     async def list(
         self,

@@ -41,7 +41,10 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
+
+from workflows.case_sla import CaseSlaWorkflow
+from workflows.contract import CaseTracker, Pause, Resume
+from workflows.converter import DATA_CONVERTER
 
 ROOT = Path(__file__).parent.parent
 ADMIN_KEY = "bench-admin-key-0123456789abcdef0123456789"
@@ -222,18 +225,20 @@ async def open_cases(connections: list[HttpConnection], case_ids: list[str]) -> 
     return cell.rate
 
 
-async def resume_all(handles: list[WorkflowHandle[Any, Any]], clients: int = 30) -> None:
+async def resume_all(
+    handles: list[WorkflowHandle[CaseSlaWorkflow, CaseTracker]], clients: int = 30
+) -> None:
     queue = iter(handles)
 
     async def loop() -> None:
         for handle in queue:
-            await handle.execute_update("resume", None)
+            await handle.execute_update(CaseSlaWorkflow.resume, Resume())
 
     await asyncio.gather(*(loop() for _ in range(clients)))
 
 
 async def run(args: argparse.Namespace, work: Path) -> list[Cell]:
-    from worker import dev_server, wait_for_port
+    from temporal_connection.dev_server import dev_server, wait_for_port
     from workflows.contract import case_workflow_id
 
     temporal_port, api_port = free_port(), free_port()
@@ -266,9 +271,7 @@ async def run(args: argparse.Namespace, work: Path) -> list[Cell]:
         process(uvicorn, env, work / "api.log") as api,
     ):
         wait_for_port("127.0.0.1", api_port, api, work / "api.log")
-        client = await Client.connect(
-            f"127.0.0.1:{temporal_port}", data_converter=pydantic_data_converter
-        )
+        client = await Client.connect(f"127.0.0.1:{temporal_port}", data_converter=DATA_CONVERTER)
         setup = HttpConnection("127.0.0.1", api_port, ADMIN_KEY)
         await wait_healthy(setup)
         await configure(setup)
@@ -282,10 +285,13 @@ async def run(args: argparse.Namespace, work: Path) -> list[Cell]:
             f"({start_rate:.0f} starts/s at 30 clients)",
             flush=True,
         )
-        handles = [client.get_workflow_handle(case_workflow_id(c)) for c in case_ids]
+        handles = [
+            client.get_workflow_handle_for(CaseSlaWorkflow.run, case_workflow_id(c))
+            for c in case_ids
+        ]
 
         async def raw_query(_client: int, n: int) -> bool:
-            await handles[n % len(handles)].query("tracker", datetime.now(UTC))
+            await handles[n % len(handles)].query(CaseSlaWorkflow.tracker, datetime.now(UTC))
             return True
 
         async def http_tracker(i: int, n: int) -> bool:
@@ -298,7 +304,7 @@ async def run(args: argparse.Namespace, work: Path) -> list[Cell]:
             return status == 200
 
         async def raw_pause(_client: int, n: int) -> bool:
-            await handles[n].execute_update("pause", {"reason": "benchmark"})
+            await handles[n].execute_update(CaseSlaWorkflow.pause, Pause(reason="benchmark"))
             return True
 
         async def http_types(i: int, _n: int) -> bool:

@@ -70,22 +70,21 @@ from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from benchmarks.bare_workflow import BARE_WORKFLOW_TYPE, BareCase, BareWorkflow
-from worker import (
-    TemporalSettings,
-    WorkerSettings,
-    build_worker,
-    connect,
-    dev_server,
-    ensure_search_attributes,
-    temporal_cli,
-)
+from temporal_connection.client import TemporalSettings, connect, ensure_search_attributes
+from temporal_connection.dev_server import dev_server, temporal_cli
+from worker import WorkerSettings, build_worker
 from workflows.case_sla import CaseSlaWorkflow
 from workflows.contract import (
     WORKFLOW_TYPE,
     ActionRequest,
     ActionResult,
+    Close,
     EntitlementProcess,
+    Pause,
+    RecordEvent,
+    Resume,
     StartCase,
+    UpdateCase,
     case_workflow_id,
 )
 
@@ -512,12 +511,12 @@ async def small_case(client: Client, tag: str) -> Histories:
         CaseSlaWorkflow.run, start, id=case_workflow_id(start.case_id), task_queue=CASE_QUEUE
     )
     await asyncio.sleep(1)  # let the first workflow task finish, as the test does
-    await handle.execute_update(CaseSlaWorkflow.pause, {"reason": "waiting"})
+    await handle.execute_update(CaseSlaWorkflow.pause, Pause(reason="waiting"))
     await asyncio.sleep(1)
-    await handle.execute_update(CaseSlaWorkflow.resume, None)
-    await handle.execute_update(CaseSlaWorkflow.record_event, {"type": "agent_replied"})
-    await handle.execute_update(CaseSlaWorkflow.update_case, {"fields": {"stage": "Fixing"}})
-    await handle.execute_update(CaseSlaWorkflow.close, {"fields": {"status": "Solved"}})
+    await handle.execute_update(CaseSlaWorkflow.resume, Resume())
+    await handle.execute_update(CaseSlaWorkflow.record_event, RecordEvent(type="agent_replied"))
+    await handle.execute_update(CaseSlaWorkflow.update_case, UpdateCase(fields={"stage": "Fixing"}))
+    await handle.execute_update(CaseSlaWorkflow.close, Close(fields={"status": "Solved"}))
     result = await handle.result()
     if [m.state for m in result.milestones] != ["completed"] * 3:
         raise SystemExit(f"small case: milestones not all completed: {result.milestones}")
@@ -542,7 +541,7 @@ async def saturation(
         handle = client.get_workflow_handle_for(CaseSlaWorkflow.run, case_workflow_id(case_id))
         for attempt in range(5):
             try:
-                await handle.execute_update(CaseSlaWorkflow.close, None)
+                await handle.execute_update(CaseSlaWorkflow.close, Close())
                 return
             except (RPCError, WorkflowUpdateFailedError) as error:
                 if attempt == 4:

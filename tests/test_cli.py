@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner, Result
 
 import cli
-from tests.api.conftest import ADMIN_KEY, closed_port
-from tests.cli_fixtures import PROCESS, WAITING, Stack, served_stack
-from workflows.contract import SEARCH_ATTRIBUTES
+from tests.helpers.api import ADMIN_KEY, closed_port
+from tests.helpers.cli_stack import PROCESS, WAITING, Stack, served_stack
+from workflows.converter import DATA_CONVERTER
+from workflows.search_attributes import SEARCH_ATTRIBUTES
 
 RUNNER = CliRunner()
 
@@ -299,7 +299,7 @@ async def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[S
     environment = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
         search_attributes=SEARCH_ATTRIBUTES,
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         dev_server_log_level="error",
     )
     try:

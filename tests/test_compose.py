@@ -2,6 +2,7 @@
 dependencies, health checks, volumes, and the environment wiring between API, worker and
 Temporal, down to every variable naming a setting the code actually reads."""
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ from pydantic_settings import BaseSettings
 
 from activities.settings import ActionSettings
 from api.config import ApiSettings
-from worker import TemporalSettings, WorkerSettings
+from temporal_connection.client import TemporalSettings
+from worker import WorkerSettings
 
 ROOT = Path(__file__).parent.parent
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -116,3 +118,17 @@ def test_the_dockerfile_copies_what_exists() -> None:
             for source in line.split()[1:-1]:
                 assert (ROOT / source).exists(), source
     assert any(line.startswith("HEALTHCHECK") for line in dockerfile)
+
+
+def test_the_image_holds_every_module_the_package_installs() -> None:
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    wanted = {f"{module}.py" for module in setuptools["py-modules"]} | {
+        pattern.rstrip("*") for pattern in setuptools["packages"]["find"]["include"]
+    }
+    copied = {
+        source.rstrip("/")
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ")
+        for source in line.split()[1:-1]
+    }
+    assert wanted <= copied, sorted(wanted - copied)

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
-from api.migrations import upgrade
-from tests.activities.receivers import SECRET, Receiver, free_port
-from tests.processes import start_worker
-from worker import dev_server
+from database.migrations import upgrade
+from temporal_connection.dev_server import dev_server
+from tests.helpers.processes import start_worker
+from tests.helpers.receivers import SECRET, Receiver, free_port
 from workflows.case_sla import CaseSlaWorkflow
 from workflows.contract import EntitlementProcess, StartCase, case_workflow_id
+from workflows.converter import DATA_CONVERTER
 
 CASES = 12
 
@@ -67,9 +67,7 @@ async def test_cases_continue_after_server_and_worker_restart(tmp_path: Path) ->
     try:
         with dev_server(tmp_path, **server_ports):
             worker = start_worker(environment, log)
-            client = await Client.connect(
-                f"127.0.0.1:{port}", data_converter=pydantic_data_converter
-            )
+            client = await Client.connect(f"127.0.0.1:{port}", data_converter=DATA_CONVERTER)
             opened = datetime.now(UTC)
             for n in range(CASES):
                 # Due 6 s to 28 s after opening: before, during and after the outage.

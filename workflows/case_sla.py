@@ -3,17 +3,18 @@
 Orchestration only; the rules live in `workflows.clock`, which is pure. The workflow feeds the
 clock `workflow.now()`, sleeps on one re-armable timer until the next due instant, wakes on
 commands, runs the actions the clock returns as activities (`workflows.delivery`), keeps the
-search attributes current, answers the `tracker` query, and continues as new when its history
-grows. Commands are updates with validators (a bad one is rejected with the reason and changes
-nothing) and signals of the same names for fire-and-forget callers (a bad one is logged and
-ignored). Nothing here may fail the workflow: a rejected command never does.
+search attributes current, answers the `tracker` and `timeline` queries, and continues as new
+when its history grows. Each command of the contract is an update with a validator (a bad one is
+rejected with the reason and changes nothing) and a signal of the same name for fire-and-forget
+callers (a bad one is logged and ignored): all seven are declared by `_command`. Nothing here may
+fail the workflow: a rejected command never does.
 """
 
 import asyncio
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 from temporalio import workflow
@@ -21,47 +22,85 @@ from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.clock import (
-        CaseClock,
-        CaseState,
+    from workflows import contract
+    from workflows.case_state import CaseState
+    from workflows.clock import CaseClock
+    from workflows.contract import (
+        TIMELINE_QUERY,
+        TRACKER_QUERY,
+        WORKFLOW_TYPE,
+        ActionRequest,
+        CaseTracker,
+        Command,
         CommandInvalidError,
         CommandRejectedError,
+        MilestoneStatus,
+        StartCase,
+        TimelineEvent,
+        problems_of,
     )
-    from workflows.contract import (
+    from workflows.delivery import deliver
+    from workflows.search_attributes import (
         ACCOUNT_ID,
         CASE_ID,
         ENTITLEMENT_PROCESS,
         NEXT_DEADLINE,
         PRIORITY,
+        SEARCH_ATTRIBUTES,
         SLA_STATE,
-        WORKFLOW_TYPE,
-        ActionRequest,
-        ApplyProcess,
-        CaseTracker,
-        Close,
-        CompleteMilestone,
-        MilestoneStatus,
-        Pause,
-        RecordEvent,
-        StartCase,
-        TimelineEvent,
-        UpdateCase,
     )
-    from workflows.delivery import deliver
 
-Command = TypeVar("Command", bound=BaseModel)
+C = TypeVar("C", bound=Command)
+Answer = TypeVar("Answer", bound=BaseModel)
 Published = str | datetime | None
 
 
-def _parse(model: type[Command], payload: Any) -> Command:
-    """A command from its payload, or a `CommandRejectedError` that says what is wrong with it."""
+def _command(
+    model: type[C], answer: type[Answer]
+) -> tuple[workflow.UpdateMethodMultiParam[[Any, C], Answer], Callable[..., None]]:
+    """The update (with its validator) and the signal that take `model`, both named
+    `model.update_name`. The update answers with `answer`: the completed milestone's status, or
+    the case's tracker."""
+    name = model.update_name
+
+    def update(self: "CaseSlaWorkflow", command: C | None = None) -> Answer:
+        return cast(Answer, self._apply(model, command))
+
+    def validate(self: "CaseSlaWorkflow", command: C | None = None) -> None:
+        self._check(model, command)
+
+    def signal(self: "CaseSlaWorkflow", command: C | None = None) -> None:
+        try:
+            self._apply(model, command)
+        except ApplicationError as error:
+            workflow.logger.warning("ignored signal %s: %s", name, error)
+
+    # Temporal reads the payload's type from the annotations, and the model is only known here.
+    update.__annotations__ = {"command": model | None, "return": answer}
+    validate.__annotations__ = signal.__annotations__ = {"command": model | None, "return": None}
+    for handler in (update, validate, signal):
+        handler.__name__ = handler.__qualname__ = name
+    description = (model.__doc__ or "").split("\n\n")[0]
+    handler_update = workflow.update(name=name, description=description)(update)
+    handler_update.validator(validate)
+    handler_signal = workflow.signal(name=name, description=description)(signal)
+    return handler_update, handler_signal
+
+
+def _given(model: type[C], command: C | None) -> C:
+    """The command itself, or `model`'s defaults when the caller sent no payload."""
+    if command is not None:
+        return command
     try:
-        return model.model_validate(payload if payload is not None else {})
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in error.errors()
-        )
-        raise CommandInvalidError(f"invalid {model.__name__}: {problems}") from None
+        return model()
+    except ValidationError as error:  # the model has required fields
+        raise CommandInvalidError(f"invalid {model.__name__}: {problems_of(error)}") from None
+
+
+def _rejection(error: CommandRejectedError) -> ApplicationError:
+    """A refused command as its caller sees it, typed `CommandInvalidError` (a wrong request)
+    or `CommandRejectedError` (not now)."""
+    return ApplicationError(str(error), type=error.error_type, non_retryable=True)
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -87,14 +126,7 @@ class CaseSlaWorkflow:
             self._clock = CaseClock.open_case(start.model_copy(update={"opened_at": now}), now)
         self._published: dict[str, Published] = {
             key.name: _published_value(workflow.info().typed_search_attributes.get(key))
-            for key in (
-                CASE_ID,
-                SLA_STATE,
-                NEXT_DEADLINE,
-                PRIORITY,
-                ENTITLEMENT_PROCESS,
-                ACCOUNT_ID,
-            )
+            for key in SEARCH_ATTRIBUTES
         }
 
     @workflow.run
@@ -134,175 +166,57 @@ class CaseSlaWorkflow:
             workflow.continue_as_new(self._start.model_copy(update={"continued": state}))
         return self._clock.tracker(self._now())
 
-    # -------------------------------------------------------------------------------- query
+    # ------------------------------------------------------------------------------- queries
 
-    @workflow.query
+    @workflow.query(name=TRACKER_QUERY)
     def tracker(self, as_of: datetime | None = None) -> CaseTracker:
         """Every milestone's countdown, as of `as_of` (default: the workflow's last moment)."""
         now = self._now()
         return self._clock.tracker(max(as_of, now) if as_of is not None else now)
 
-    @workflow.query
+    @workflow.query(name=TIMELINE_QUERY)
     def timeline(self) -> list[TimelineEvent]:
         """What happened to the case's milestones, in order: started, paused, resumed, warned,
         violated, escalated, completed, cancelled, retargeted, and failed deliveries."""
-        return sorted(self._clock.state.timeline, key=lambda event: event.at)
+        return self._clock.timeline()
 
-    # ---------------------------------------------------------------------------- commands
-    # Each command is an update with a validator, which reads but never changes state, and a
-    # signal of the same name; both run the same `_do_<command>`.
+    # ------------------------------------------------------------------------------ commands
 
-    @workflow.update
-    def complete_milestone(self, payload: dict[str, Any]) -> MilestoneStatus:
-        return self._do_complete_milestone(payload)
+    complete_milestone, complete_milestone_signal = _command(
+        contract.CompleteMilestone, MilestoneStatus
+    )
+    pause, pause_signal = _command(contract.Pause, CaseTracker)
+    resume, resume_signal = _command(contract.Resume, CaseTracker)
+    update_case, update_case_signal = _command(contract.UpdateCase, CaseTracker)
+    record_event, record_event_signal = _command(contract.RecordEvent, CaseTracker)
+    apply_process, apply_process_signal = _command(contract.ApplyProcess, CaseTracker)
+    close, close_signal = _command(contract.Close, CaseTracker)
 
-    @complete_milestone.validator
-    def _check_complete_milestone(self, payload: dict[str, Any]) -> None:
-        command = _parse(CompleteMilestone, payload)
-        self._clock.check_complete(command.name, command.at, self._now())
+    def _check(self, model: type[Command], command: Command | None) -> None:
+        """The validator of every command: raise the reason it cannot apply now."""
+        try:
+            self._clock.check(_given(model, command), self._now())
+        except CommandRejectedError as error:
+            raise _rejection(error) from None
 
-    @workflow.update
-    def pause(self, payload: dict[str, Any]) -> CaseTracker:
-        return self._do_pause(payload)
+    def _apply(self, model: type[Command], command: Command | None) -> Any:
+        """Apply a command at the current instant, run what it makes due, and answer: the
+        completed milestone's status, or the tracker."""
+        try:
+            applied = self._clock.apply(_given(model, command), self._now())
+        except CommandRejectedError as error:
+            raise _rejection(error) from None
+        self._dispatch(applied.requests)
+        self._changed = True
+        if applied.completed is not None:
+            return self._clock.status(applied.completed, self._now())
+        return self._clock.tracker(self._now())
 
-    @pause.validator
-    def _check_pause(self, payload: dict[str, Any]) -> None:
-        _parse(Pause, payload)
-        self._clock.check_pause()
-
-    @workflow.update
-    def resume(self, payload: dict[str, Any] | None = None) -> CaseTracker:
-        return self._do_resume(payload)
-
-    @resume.validator
-    def _check_resume(self, payload: dict[str, Any] | None = None) -> None:
-        self._clock.check_resume()
-
-    @workflow.update
-    def update_case(self, payload: dict[str, Any]) -> CaseTracker:
-        return self._do_update_case(payload)
-
-    @update_case.validator
-    def _check_update_case(self, payload: dict[str, Any]) -> None:
-        _parse(UpdateCase, payload)
-        self._clock.check_open()
-
-    @workflow.update
-    def record_event(self, payload: dict[str, Any]) -> CaseTracker:
-        return self._do_record_event(payload)
-
-    @record_event.validator
-    def _check_record_event(self, payload: dict[str, Any]) -> None:
-        _parse(RecordEvent, payload)
-        self._clock.check_open()
-
-    @workflow.update
-    def apply_process(self, payload: dict[str, Any]) -> CaseTracker:
-        return self._do_apply_process(payload)
-
-    @apply_process.validator
-    def _check_apply_process(self, payload: dict[str, Any]) -> None:
-        self._clock.check_apply_process(_parse(ApplyProcess, payload).process)
-
-    @workflow.update
-    def close(self, payload: dict[str, Any] | None = None) -> CaseTracker:
-        return self._do_close(payload)
-
-    @close.validator
-    def _check_close(self, payload: dict[str, Any] | None = None) -> None:
-        _parse(Close, payload)
-        self._clock.check_open()
-
-    @workflow.signal(name="complete_milestone")
-    def complete_milestone_signal(self, payload: Any = None) -> None:
-        self._signal("complete_milestone", self._do_complete_milestone, payload)
-
-    @workflow.signal(name="pause")
-    def pause_signal(self, payload: Any = None) -> None:
-        self._signal("pause", self._do_pause, payload)
-
-    @workflow.signal(name="resume")
-    def resume_signal(self, payload: Any = None) -> None:
-        self._signal("resume", self._do_resume, payload)
-
-    @workflow.signal(name="update_case")
-    def update_case_signal(self, payload: Any = None) -> None:
-        self._signal("update_case", self._do_update_case, payload)
-
-    @workflow.signal(name="record_event")
-    def record_event_signal(self, payload: Any = None) -> None:
-        self._signal("record_event", self._do_record_event, payload)
-
-    @workflow.signal(name="apply_process")
-    def apply_process_signal(self, payload: Any = None) -> None:
-        self._signal("apply_process", self._do_apply_process, payload)
-
-    @workflow.signal(name="close")
-    def close_signal(self, payload: Any = None) -> None:
-        self._signal("close", self._do_close, payload)
-
-    def _do_complete_milestone(self, payload: Any) -> MilestoneStatus:
-        command = self._accept(CompleteMilestone, payload)
-        instance = self._change(lambda now: self._clock.complete(command.name, command.at, now))
-        return self._clock.status(instance, self._now())
-
-    def _do_pause(self, payload: Any) -> CaseTracker:
-        command = self._accept(Pause, payload)
-        return self._track(lambda now: self._clock.pause(command.reason, now))
-
-    def _do_resume(self, payload: Any) -> CaseTracker:
-        return self._track(self._clock.resume)
-
-    def _do_update_case(self, payload: Any) -> CaseTracker:
-        command = self._accept(UpdateCase, payload)
-        return self._track(lambda now: self._clock.update_fields(command.fields, now))
-
-    def _do_record_event(self, payload: Any) -> CaseTracker:
-        command = self._accept(RecordEvent, payload)
-        return self._track(lambda now: self._clock.record_event(command.type, now))
-
-    def _do_apply_process(self, payload: Any) -> CaseTracker:
-        command = self._accept(ApplyProcess, payload)
-        return self._track(
-            lambda now: self._clock.apply_process(command.process, command.calendars, now)
-        )
-
-    def _do_close(self, payload: Any) -> CaseTracker:
-        command = self._accept(Close, payload)
-        return self._track(lambda now: self._clock.close(command.fields, now))
-
-    # ------------------------------------------------------------------------------ helpers
+    # ------------------------------------------------------------------------------- helpers
 
     def _now(self) -> datetime:
         now = workflow.now()
         return max(now, self._reached) if self._reached is not None else now
-
-    def _accept(self, model: type[Command], payload: Any) -> Command:
-        try:
-            return _parse(model, payload)
-        except CommandRejectedError as error:
-            raise _rejection(error) from None
-
-    def _change(self, change: Callable[[datetime], tuple[Any, list[ActionRequest]]]) -> Any:
-        """Apply a command to the clock at the current instant and run what it makes due."""
-        try:
-            result, requests = change(self._now())
-        except CommandRejectedError as error:
-            raise _rejection(error) from None
-        self._dispatch(requests)
-        self._changed = True
-        return result
-
-    def _track(self, change: Callable[[datetime], list[ActionRequest]]) -> CaseTracker:
-        """Apply a command that answers with the tracker."""
-        self._change(lambda now: (None, change(now)))
-        return self._clock.tracker(self._now())
-
-    def _signal(self, name: str, handler: Callable[[Any], object], payload: Any) -> None:
-        try:
-            handler(payload)
-        except ApplicationError as error:
-            workflow.logger.warning("ignored signal %s: %s", name, error)
 
     def _dispatch(self, requests: list[ActionRequest]) -> None:
         now = self._now()
@@ -351,12 +265,6 @@ class CaseSlaWorkflow:
                 updates.append(key.value_unset() if value is None else key.value_set(value))
         if updates:
             workflow.upsert_search_attributes(updates)
-
-
-def _rejection(error: CommandRejectedError) -> ApplicationError:
-    """The update's failure: typed like a validator's rejection (the exception's class name),
-    so callers tell a wrong request (`CommandInvalidError`) from a wrong moment."""
-    return ApplicationError(str(error), type=type(error).__name__, non_retryable=True)
 
 
 def _whole_ms(delay: timedelta) -> float:

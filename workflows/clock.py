@@ -3,116 +3,58 @@
 Owns every rule of DESIGN.md "Time semantics" that involves a case: starting instances (with
 recurrence and `start_from`), cancelling them, pausing (commands, `pause_when`, `max_pause`),
 retargeting, completing, applying a new process version and closing; and, from that state, the
-next instant at which anything is due and the actions due at an instant. Pure: no Temporal, no
-I/O, never reads the clock; every change takes the instant it happens at. The workflow feeds it
-`workflow.now()` and runs the actions it returns.
+next instant at which anything is due and the actions due at an instant. Commands come in as the
+contract's `Command` models: `check` says whether one can apply now (and changes nothing),
+`apply` applies it. Pure: no Temporal, no I/O, never reads the clock; every change takes the
+instant it happens at. The workflow feeds it `workflow.now()` and runs the actions it returns.
 
-Business time is kept per instance as running *segments* (from a start or resume to a pause or
-the end), each measured in its own calendar, so elapsed time survives pauses, retargets and
-calendar changes exactly. Every threshold (warning, violation, escalation) is an amount of
-elapsed business time; its due instant is where the segments reach it.
+The state is `workflows.case_state`; the business-time arithmetic on segments is
+`workflows.business_time`; what the tracker and the timeline show is `workflows.tracker`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, Field
-
-from workflows.business_hours import ALWAYS_OPEN, BusinessCalendar, BusinessHours, calendar_for
-from workflows.conditions import criteria_hold, describe, state_conditions_fail
+from workflows.business_time import (
+    ALWAYS_OPEN_KEY,
+    ZERO,
+    BusinessTime,
+    close_segment,
+    pin_calendars,
+)
+from workflows.case_state import CaseState, Instance
+from workflows.conditions import criteria_hold, describe, state_conditions_fail, target_for
 from workflows.contract import (
     ActionKind,
     ActionRequest,
     ActionStatus,
+    ApplyProcess,
     CaseFields,
     CaseTracker,
-    EntitlementProcess,
-    InstanceState,
+    Close,
+    Command,
+    CommandInvalidError,
+    CommandRejectedError,
+    CompleteMilestone,
     MilestoneStatus,
+    Pause,
     PauseEnd,
     PauseRecord,
     ProcessMilestone,
+    RecordEvent,
+    Resume,
     SlaState,
     StartCase,
     TimelineEvent,
     TimelineKind,
+    UpdateCase,
 )
+from workflows.tracker import case_tracker, milestone_status, next_deadline, sla_state, timeline
 
-ZERO = timedelta(0)
 RESOLUTION = timedelta(microseconds=1)
-ALWAYS_OPEN_KEY = ""  # the calendar of milestones and processes that name none: 24x7
-PUBLIC_HOLIDAY_YEARS = 10  # a case pins its calendars' public holidays for this many years
-
-
-class CommandRejectedError(ValueError):
-    """A command that does not fit the case's state now; the message says why and what to do."""
-
-
-class CommandInvalidError(CommandRejectedError):
-    """A command that is wrong in itself (an unknown milestone, an impossible instant, a bad
-    payload) whatever the case's state; callers fix the request, not the timing."""
-
-
-# ------------------------------------------------------------------------------------------ state
-
-
-class Segment(BaseModel):
-    """A stretch of running clock: business time elapses from `start` until `end` (or now)."""
-
-    start: datetime
-    end: datetime | None = None
-    calendar: str
-    elapsed_before: timedelta
-
-
-class Instance(BaseModel):
-    """The runtime state of one milestone instance."""
-
-    milestone: str
-    number: int
-    started_at: datetime
-    target: timedelta
-    calendar: str
-    state: InstanceState = "active"
-    segments: list[Segment] = Field(default_factory=list)
-    violated_at: datetime | None = None
-    completed_at: datetime | None = None
-    cancelled_at: datetime | None = None
-    cancel_reason: str | None = None
-    fired: list[str] = Field(default_factory=list)
-    """Thresholds already passed, as `<kind>/<n>`; `violation/0` is the breach itself."""
-    last_fired_at: datetime | None = None
-    actions: list[ActionStatus] = Field(default_factory=list)
-
-    @property
-    def open(self) -> bool:
-        return self.state in ("active", "paused")
-
-    @property
-    def violated(self) -> bool:
-        return self.violated_at is not None
-
-
-class CaseState(BaseModel):
-    """Everything the clock knows about a case; carried across continue-as-new."""
-
-    case_id: str
-    fields: CaseFields
-    opened_at: datetime
-    process: EntitlementProcess
-    calendars: dict[str, BusinessHours]
-    instances: list[Instance] = Field(default_factory=list)
-    pauses: list[PauseRecord] = Field(default_factory=list)
-    manual_pause: bool = False
-    rule_suppressed: bool = False
-    """`pause_when` still holds but the case was resumed (by command or `max_pause`): ignore the
-    rule until it stops holding."""
-    closed_at: datetime | None = None
-    timeline: list[TimelineEvent] = Field(default_factory=list)
-    """What happened, in the order the clock learned it (sort by `at` to read it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +70,12 @@ class Due:
         return f"{self.kind}/{self.n}"
 
 
-# ------------------------------------------------------------------------------------------ clock
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What a command did: the actions it made due, and the instance it completed (if any)."""
+
+    requests: list[ActionRequest] = field(default_factory=list)
+    completed: Instance | None = None
 
 
 class CaseClock:
@@ -136,8 +83,7 @@ class CaseClock:
 
     def __init__(self, state: CaseState) -> None:
         self.state = state
-
-    # ---------------------------------------------------------------------------------- start
+        self.time = BusinessTime(state.calendars)
 
     @classmethod
     def open_case(cls, start: StartCase, now: datetime) -> CaseClock:
@@ -153,7 +99,7 @@ class CaseClock:
                 fields=dict(start.fields),
                 opened_at=opened_at,
                 process=start.process,
-                calendars=_pinned(start.calendars, opened_at),
+                calendars=pin_calendars(start.calendars, opened_at),
             )
         )
         process = start.process
@@ -169,7 +115,7 @@ class CaseClock:
 
     @property
     def paused(self) -> bool:
-        return bool(self.state.pauses) and self.state.pauses[-1].resumed_at is None
+        return self.state.paused
 
     def instance(self, name: str) -> Instance | None:
         """The latest instance of milestone `name` (case-insensitive)."""
@@ -186,7 +132,22 @@ class CaseClock:
             candidates.append(resume_at)
         return min(candidates, default=None)
 
-    # ------------------------------------------------------------------------------- time
+    def tracker(self, now: datetime) -> CaseTracker:
+        return case_tracker(self.state, self.time, now)
+
+    def status(self, instance: Instance, now: datetime) -> MilestoneStatus:
+        return milestone_status(self.state, self.time, instance, now)
+
+    def sla_state(self, now: datetime) -> SlaState:
+        return sla_state(self.state, now)
+
+    def next_deadline(self) -> datetime | None:
+        return next_deadline(self.state, self.time)
+
+    def timeline(self) -> list[TimelineEvent]:
+        return timeline(self.state)
+
+    # ---------------------------------------------------------------------------------- time
 
     def advance(self, now: datetime) -> list[ActionRequest]:
         """Pass every threshold due at or before `now`, in order; the actions they run."""
@@ -209,16 +170,82 @@ class CaseClock:
                     requests.extend(self._pass(instance, due, due_at))
         return requests
 
-    # ---------------------------------------------------------------------------- commands
+    # ------------------------------------------------------------------------------ commands
 
-    def check_complete(self, name: str, at: datetime | None, now: datetime) -> Instance:
-        """The instance `complete(name, at)` would complete, or why it cannot."""
-        self.check_open()
+    def check(self, command: Command, now: datetime) -> None:
+        """Raise `CommandRejectedError` (or `CommandInvalidError`) with the reason `command`
+        cannot apply at `now`; change nothing."""
+        self._check_open()
+        match command:
+            case CompleteMilestone():
+                self._completable(command, now)
+            case Pause() if self.paused:
+                current = self.state.pauses[-1]
+                raise CommandRejectedError(
+                    f"the case is already paused since {current.paused_at.isoformat()} "
+                    f"({current.reason}): resume it first"
+                )
+            case Resume() if not self.paused:
+                raise CommandRejectedError("the case is not paused: there is nothing to resume")
+            case ApplyProcess():
+                current_process = self.state.process
+                if command.process.name != current_process.name:
+                    raise CommandInvalidError(
+                        f"the case runs process {current_process.name!r}; "
+                        f"{command.process.name!r} is another process"
+                    )
+                if command.process.version == current_process.version:
+                    raise CommandRejectedError(
+                        f"the case already runs version {command.process.version}"
+                    )
+
+    def apply(self, command: Command, now: datetime) -> Applied:
+        """Apply `command` at `now`, after passing what was due before it."""
+        self.check(command, now)
+        match command:
+            case CompleteMilestone():
+                return self._complete_milestone(command, now)
+            case Pause():
+                requests = self.advance(now)
+                self.state.manual_pause = True
+                self._pause(now, command.reason, by_rule=False)
+                return Applied(requests)
+            case Resume():
+                # A `pause_when` rule that still holds is overridden until it stops holding.
+                requests = self.advance(now)
+                self._resume(now, "command")
+                return Applied(requests + self.advance(now))
+            case UpdateCase():
+                return Applied(self._update_fields(command.fields, now))
+            case RecordEvent():
+                requests = self.advance(now)
+                requests += self._on_change(now, dict(self.state.fields), event=command.type)
+                return Applied(requests + self.advance(now))
+            case ApplyProcess():
+                return Applied(self._apply_process(command, now))
+            case Close():
+                # The last field changes apply first (their rules fire), then the process exits.
+                fields = command.fields
+                requests = self._update_fields(fields, now) if fields else self.advance(now)
+                if not self.closed:
+                    self._exit(now, "case closed")
+                return Applied(requests)
+        raise CommandInvalidError(f"unknown command {type(command).__name__}")
+
+    def _check_open(self) -> None:
+        if self.state.closed_at is not None:
+            raise CommandRejectedError(
+                f"case {self.state.case_id!r} was closed at {self.state.closed_at.isoformat()}: "
+                "it takes no more commands"
+            )
+
+    def _completable(self, command: CompleteMilestone, now: datetime) -> Instance:
+        """The instance `command` would complete, or why it cannot."""
+        name, at = command.milestone, command.at or now
         milestone = self.state.process.milestone(name)
         if milestone is None:
             known = ", ".join(repr(m.name) for m in self.state.process.milestones)
             raise CommandInvalidError(f"unknown milestone {name!r}: this case's are {known}")
-        at = at or now
         if at > now:
             raise CommandInvalidError(f"'at' {at.isoformat()} is in the future: give a past time")
         instance = self.instance(milestone.name)
@@ -227,8 +254,7 @@ class CaseClock:
         if not instance.open:
             raise CommandRejectedError(
                 f"milestone {milestone.name!r} is already {instance.state} "
-                f"(instance {instance.number}, at "
-                f"{(instance.completed_at or instance.cancelled_at or now).isoformat()})"
+                f"(instance {instance.number}, at {(instance.ended_at or now).isoformat()})"
             )
         if at < instance.started_at:
             raise CommandInvalidError(
@@ -242,49 +268,18 @@ class CaseClock:
             )
         return instance
 
-    def complete(
-        self, name: str, at: datetime | None, now: datetime
-    ) -> tuple[Instance, list[ActionRequest]]:
-        """Complete the open instance of `name` at `at` (default `now`); late is still success."""
-        instance = self.check_complete(name, at, now)
-        at = at or now
+    def _complete_milestone(self, command: CompleteMilestone, now: datetime) -> Applied:
+        """Complete the open instance at `at` (default `now`); late is still a success."""
+        instance = self._completable(command, now)
+        at = command.at or now
         # Completing at target_at is on time: pass only what was due strictly before `at`.
         requests = self.advance(at - RESOLUTION)
         requests += self._complete(instance, at)
         self._start_due_milestones(at, self.state.fields, event=None)
-        return instance, requests + self.advance(now)
+        return Applied(requests + self.advance(now), completed=instance)
 
-    def check_pause(self) -> None:
-        self.check_open()
-        if self.paused:
-            current = self.state.pauses[-1]
-            raise CommandRejectedError(
-                f"the case is already paused since {current.paused_at.isoformat()} "
-                f"({current.reason}): resume it first"
-            )
-
-    def pause(self, reason: str, now: datetime) -> list[ActionRequest]:
-        self.check_pause()
-        requests = self.advance(now)
-        self.state.manual_pause = True
-        self._pause(now, reason, by_rule=False)
-        return requests
-
-    def check_resume(self) -> None:
-        self.check_open()
-        if not self.paused:
-            raise CommandRejectedError("the case is not paused: there is nothing to resume")
-
-    def resume(self, now: datetime) -> list[ActionRequest]:
-        """Resume the case; a `pause_when` rule that still holds is overridden until it stops."""
-        self.check_resume()
-        requests = self.advance(now)
-        self._resume(now, "command")
-        return requests + self.advance(now)
-
-    def update_fields(self, changes: CaseFields, now: datetime) -> list[ActionRequest]:
+    def _update_fields(self, changes: CaseFields, now: datetime) -> list[ActionRequest]:
         """Apply changed case fields (None removes a field) and every rule they trigger."""
-        self.check_open()
         requests = self.advance(now)
         previous = dict(self.state.fields)
         for name, value in changes.items():
@@ -295,29 +290,10 @@ class CaseClock:
         requests += self._on_change(now, previous, event=None)
         return requests + self.advance(now)
 
-    def record_event(self, event: str, now: datetime) -> list[ActionRequest]:
-        """A case event (`agent_replied`, ...): may start or complete milestones."""
-        self.check_open()
-        requests = self.advance(now)
-        requests += self._on_change(now, dict(self.state.fields), event=event)
-        return requests + self.advance(now)
-
-    def check_apply_process(self, process: EntitlementProcess) -> None:
-        self.check_open()
-        current = self.state.process
-        if process.name != current.name:
-            raise CommandInvalidError(
-                f"the case runs process {current.name!r}; {process.name!r} is another process"
-            )
-        if process.version == current.version:
-            raise CommandRejectedError(f"the case already runs version {process.version}")
-
-    def apply_process(
-        self, process: EntitlementProcess, calendars: dict[str, BusinessHours], now: datetime
-    ) -> list[ActionRequest]:
+    def _apply_process(self, command: ApplyProcess, now: datetime) -> list[ActionRequest]:
         """Move to another version: elapsed time, pauses and breaches stay; targets follow the
         new rules; remaining time counts in the new calendars."""
-        self.check_apply_process(process)
+        process = command.process
         requests = self.advance(now)
         self._log(
             now,
@@ -328,8 +304,9 @@ class CaseClock:
         self.state.process = process
         self.state.calendars = {
             **self.state.calendars,
-            **_pinned(calendars, self.state.opened_at),
+            **pin_calendars(command.calendars, self.state.opened_at),
         }
+        self.time = BusinessTime(self.state.calendars)
         for instance in self.state.instances:
             if not instance.open:
                 continue
@@ -339,27 +316,18 @@ class CaseClock:
                 continue
             calendar = self._calendar_key(milestone)
             if calendar != instance.calendar:
-                self._switch_calendar(instance, calendar, now)
-            new_target = milestone.target_for(self.state.fields)
+                self.time.switch_calendar(instance, calendar, now)
+            new_target = target_for(milestone, self.state.fields)
             if new_target is not None:
                 self._retarget(instance, new_target, now)
         requests += self._on_change(now, dict(self.state.fields), event=None)
         return requests + self.advance(now)
 
-    def close(self, changes: CaseFields, now: datetime) -> list[ActionRequest]:
-        """Apply the last field changes, then exit the process: open instances are cancelled."""
-        self.check_open()
-        requests = self.update_fields(changes, now) if changes else self.advance(now)
-        if not self.closed:
-            self._exit(now, "case closed")
-        return requests
-
-    # ---------------------------------------------------------------------------- actions
+    # ------------------------------------------------------------------------------- actions
 
     def action_started(self, request: ActionRequest, at: datetime) -> None:
         """Record that the workflow started running `request`."""
-        instance = self._instance_of(request)
-        instance.actions.append(
+        self._instance_of(request).actions.append(
             ActionStatus(
                 kind=request.kind,
                 n=request.n,
@@ -400,73 +368,7 @@ class CaseClock:
             if i.milestone == request.milestone and i.number == request.instance
         )
 
-    # ---------------------------------------------------------------------------- tracker
-
-    def tracker(self, now: datetime) -> CaseTracker:
-        state = self.state
-        statuses = [self.status(instance, now) for instance in state.instances]
-        current = state.pauses[-1] if self.paused else None
-        return CaseTracker(
-            case_id=state.case_id,
-            process=state.process.name,
-            process_version=state.process.version,
-            sla_state=self.sla_state(now),
-            fields=dict(state.fields),
-            opened_at=state.opened_at,
-            closed_at=state.closed_at,
-            paused=current is not None,
-            pause_reason=current.reason if current else None,
-            next_deadline=self.next_deadline(),
-            as_of=now,
-            milestones=statuses,
-            pauses=list(state.pauses),
-        )
-
-    def sla_state(self, now: datetime) -> SlaState:
-        if self.closed:
-            return "done"
-        open_instances = [i for i in self.state.instances if i.open and i.started_at <= now]
-        if any(i.violated for i in open_instances):
-            return "violated"
-        if self.paused:
-            return "paused"
-        if any(key.startswith("warning/") for i in open_instances for key in i.fired):
-            return "at_risk"
-        return "on_track"
-
-    def next_deadline(self) -> datetime | None:
-        """The earliest target of a running instance that has not yet been missed."""
-        targets = [
-            target_at
-            for instance in self.state.instances
-            if instance.state == "active" and not instance.violated
-            if (target_at := self._instant_at(instance, instance.target)) is not None
-        ]
-        return min(targets, default=None)
-
-    # -------------------------------------------------------------------------- timeline
-
-    def _log(
-        self, at: datetime, kind: TimelineKind, instance: Instance | None, detail: str = ""
-    ) -> None:
-        self.state.timeline.append(
-            TimelineEvent(
-                at=at,
-                kind=kind,
-                milestone=instance.milestone if instance else None,
-                instance=instance.number if instance else None,
-                detail=detail,
-            )
-        )
-
-    def _retarget(self, instance: Instance, target: timedelta, at: datetime) -> None:
-        if target != instance.target:
-            self._log(
-                at, "retargeted", instance, f"target {_human(instance.target)} -> {_human(target)}"
-            )
-            instance.target = target
-
-    # ----------------------------------------------------------------------------- rules
+    # --------------------------------------------------------------------------------- rules
 
     def _on_change(
         self, now: datetime, previous: CaseFields, event: str | None
@@ -489,7 +391,7 @@ class CaseClock:
                 requests += self._complete(instance, now)
             elif state_conditions_fail(milestone.start_when, fields):
                 self._cancel(instance, now, "start conditions no longer hold")
-            elif (new_target := milestone.target_for(fields)) is not None:
+            elif (new_target := target_for(milestone, fields)) is not None:
                 self._retarget(instance, new_target, now)
         self._start_due_milestones(now, previous, event)
         self._apply_pause_rule(now)
@@ -508,7 +410,7 @@ class CaseClock:
                 continue
             if not criteria_hold(milestone.start_when, self.state.fields, previous, event):
                 continue
-            target = milestone.target_for(self.state.fields)
+            target = target_for(milestone, self.state.fields)
             if target is None:
                 continue
             self._start(milestone, target, now, last)
@@ -522,11 +424,10 @@ class CaseClock:
     ) -> Instance:
         state = self.state
         calendar = self._calendar_key(milestone)
-        first = last is None
-        if milestone.start_from == "process" and first:
+        if milestone.start_from == "process" and last is None:
             started_at = state.opened_at
         elif milestone.recurrence == "sequential" and last is not None:
-            previous_target = self._instant_at(last, last.target)
+            previous_target = self.time.target_at(last)
             started_at = max(now, previous_target) if previous_target else now
         else:
             started_at = now
@@ -538,40 +439,17 @@ class CaseClock:
             calendar=calendar,
             state="paused" if self.paused else "active",
         )
-        instance.segments = self._running_segments(started_at, calendar)
+        instance.segments = self.time.running_segments(state.pauses, started_at, calendar)
         state.instances.append(instance)
         origin = "process entry" if started_at == state.opened_at else "criteria"
         self._log(started_at, "started", instance, f"target {_human(target)}, from {origin}")
         return instance
 
-    def _running_segments(self, since: datetime, calendar: str) -> list[Segment]:
-        """The stretches since `since` during which the case was not paused (a retroactive start
-        counts only the time the case ran), the last one still open unless paused now."""
-        segments: list[Segment] = []
-        elapsed = ZERO
-        cursor = since
-        for pause in self.state.pauses:
-            resumed_at = pause.resumed_at
-            if resumed_at is not None and resumed_at <= cursor:
-                continue
-            if pause.paused_at > cursor:
-                segments.append(
-                    Segment(
-                        start=cursor, end=pause.paused_at, calendar=calendar, elapsed_before=elapsed
-                    )
-                )
-                elapsed += self._calendar(calendar).between(cursor, pause.paused_at)
-            if resumed_at is None:
-                return segments
-            cursor = max(cursor, resumed_at)
-        segments.append(Segment(start=cursor, calendar=calendar, elapsed_before=elapsed))
-        return segments
-
     def _complete(self, instance: Instance, at: datetime) -> list[ActionRequest]:
-        reached = self._instant_at(instance, instance.target)
+        reached = self.time.target_at(instance)
         if instance.violated_at is None and reached is not None and at > reached:
             instance.violated_at = reached
-        _close_segment(instance, at)
+        close_segment(instance, at)
         instance.state = "completed"
         instance.completed_at = at
         late = (
@@ -587,7 +465,7 @@ class CaseClock:
         ]
 
     def _cancel(self, instance: Instance, at: datetime, reason: str) -> None:
-        _close_segment(instance, at)
+        close_segment(instance, at)
         instance.state = "cancelled"
         instance.cancelled_at = at
         instance.cancel_reason = reason
@@ -603,7 +481,30 @@ class CaseClock:
         self.state.closed_at = now
         self._log(now, "closed", None, reason)
 
-    # ---------------------------------------------------------------------------- pausing
+    def _calendar_key(self, milestone: ProcessMilestone) -> str:
+        return milestone.business_hours or self.state.process.business_hours or ALWAYS_OPEN_KEY
+
+    def _retarget(self, instance: Instance, target: timedelta, at: datetime) -> None:
+        if target != instance.target:
+            self._log(
+                at, "retargeted", instance, f"target {_human(instance.target)} -> {_human(target)}"
+            )
+            instance.target = target
+
+    def _log(
+        self, at: datetime, kind: TimelineKind, instance: Instance | None, detail: str = ""
+    ) -> None:
+        self.state.timeline.append(
+            TimelineEvent(
+                at=at,
+                kind=kind,
+                milestone=instance.milestone if instance else None,
+                instance=instance.number if instance else None,
+                detail=detail,
+            )
+        )
+
+    # ------------------------------------------------------------------------------- pausing
 
     def _apply_pause_rule(self, now: datetime) -> None:
         rule = self.state.process.pause_when
@@ -623,7 +524,7 @@ class CaseClock:
         self._log(at, "paused", None, reason)
         for instance in self.state.instances:
             if instance.state == "active":
-                _close_segment(instance, at)
+                close_segment(instance, at)
                 instance.state = "paused"
 
     def _resume(self, at: datetime, by: PauseEnd) -> None:
@@ -637,7 +538,7 @@ class CaseClock:
             self.state.rule_suppressed = True
         for instance in self.state.instances:
             if instance.state == "paused":
-                self._open_segment(instance, max(at, instance.started_at))
+                self.time.open_segment(instance, max(at, instance.started_at))
                 instance.state = "active"
 
     def _auto_resume_at(self) -> datetime | None:
@@ -646,7 +547,7 @@ class CaseClock:
             return None
         return self.state.pauses[-1].paused_at + cap
 
-    # ------------------------------------------------------------------------- thresholds
+    # ---------------------------------------------------------------------------- thresholds
 
     def _thresholds(self, instance: Instance) -> Iterator[Due]:
         milestone = self.state.process.milestone(instance.milestone)
@@ -670,7 +571,7 @@ class CaseClock:
             for due in self._thresholds(instance):
                 if due.key in instance.fired:
                     continue
-                due_at = self._instant_at(instance, due.elapsed)
+                due_at = self.time.instant_at(instance, due.elapsed)
                 if due_at is not None:
                     yield instance, due, due_at
 
@@ -711,119 +612,11 @@ class CaseClock:
             handler=handler,
             params=params,
             due_at=due_at,
-            target_at=self._instant_at(instance, instance.target),
+            target_at=self.time.target_at(instance),
             case_fields=dict(state.fields),
             process=state.process.name,
             process_version=state.process.version,
         )
-
-    # ----------------------------------------------------------------------- business time
-
-    def _calendar_key(self, milestone: ProcessMilestone) -> str:
-        return milestone.business_hours or self.state.process.business_hours or ALWAYS_OPEN_KEY
-
-    def _calendar(self, key: str) -> BusinessCalendar:
-        return calendar_for(self.state.calendars[key] if key else ALWAYS_OPEN)
-
-    def _elapsed(self, instance: Instance, at: datetime) -> timedelta:
-        """Business time the instance had run by `at`."""
-        for segment in reversed(instance.segments):
-            if segment.start <= at:
-                end = at if segment.end is None else min(at, segment.end)
-                return segment.elapsed_before + self._calendar(segment.calendar).between(
-                    segment.start, end
-                )
-        return ZERO
-
-    def _instant_at(self, instance: Instance, elapsed: timedelta) -> datetime | None:
-        """The earliest instant at which the instance has run `elapsed` of business time; None
-        while paused short of it. A completed or cancelled instance is projected from its end,
-        so it keeps the target it had."""
-        if elapsed <= ZERO:
-            return instance.segments[0].start if instance.segments else instance.started_at
-        reached = ZERO
-        for segment in instance.segments:
-            calendar = self._calendar(segment.calendar)
-            needed = elapsed - segment.elapsed_before
-            if segment.end is None:
-                return calendar.add(segment.start, needed)
-            length = calendar.between(segment.start, segment.end)
-            if needed <= length:
-                return calendar.add(segment.start, needed)
-            reached = segment.elapsed_before + length
-        end = instance.completed_at or instance.cancelled_at
-        if end is None:
-            return None
-        return self._calendar(instance.calendar).add(
-            max(end, instance.started_at), elapsed - reached
-        )
-
-    def _open_segment(self, instance: Instance, at: datetime) -> None:
-        elapsed = ZERO
-        if instance.segments:
-            last = instance.segments[-1]
-            assert last.end is not None
-            length = self._calendar(last.calendar).between(last.start, last.end)
-            elapsed = last.elapsed_before + length
-        instance.segments.append(
-            Segment(start=at, calendar=instance.calendar, elapsed_before=elapsed)
-        )
-
-    def _switch_calendar(self, instance: Instance, calendar: str, now: datetime) -> None:
-        """From `now`, the instance's remaining time counts in `calendar`; time used stays."""
-        instance.calendar = calendar
-        last = instance.segments[-1] if instance.segments else None
-        if instance.state == "active" and last is not None and last.end is None:
-            switch_at = max(now, last.start)
-            _close_segment(instance, switch_at)
-            self._open_segment(instance, switch_at)
-
-    def status(self, instance: Instance, now: datetime) -> MilestoneStatus:
-        milestone = self.state.process.milestone(instance.milestone)
-        end = instance.completed_at or instance.cancelled_at or now
-        elapsed = self._elapsed(instance, end) if end >= instance.started_at else ZERO
-        target_at = self._instant_at(instance, instance.target)
-        since = None if target_at is None or end <= target_at else end - target_at
-        return MilestoneStatus(
-            name=instance.milestone,
-            instance=instance.number,
-            color=milestone.color if milestone else "#888888",
-            recurrence=milestone.recurrence if milestone else "none",
-            state=instance.state,
-            violated=instance.violated or (since is not None and instance.open),
-            started_at=instance.started_at,
-            target=instance.target,
-            target_at=target_at,
-            completed_at=instance.completed_at,
-            cancelled_at=instance.cancelled_at,
-            cancel_reason=instance.cancel_reason,
-            violated_at=instance.violated_at,
-            business_elapsed=elapsed,
-            business_remaining=max(instance.target - elapsed, ZERO),
-            stopped=self._stopped(instance.started_at, end),
-            time_since_target=since,
-            warnings_fired=sum(key.startswith("warning/") for key in instance.fired),
-            actions=list(instance.actions),
-        )
-
-    def _stopped(self, start: datetime, end: datetime) -> timedelta:
-        total = ZERO
-        for pause in self.state.pauses:
-            overlap = min(end, pause.resumed_at or end) - max(start, pause.paused_at)
-            total += max(overlap, ZERO)
-        return total
-
-    def check_open(self) -> None:
-        """Refuse commands once the case is closed."""
-        if self.closed:
-            assert self.state.closed_at is not None
-            raise CommandRejectedError(
-                f"case {self.state.case_id!r} was closed at {self.state.closed_at.isoformat()}: "
-                "it takes no more commands"
-            )
-
-
-# --------------------------------------------------------------------------------------- helpers
 
 
 def _fire(instance: Instance, key: str, at: datetime) -> bool:
@@ -835,15 +628,6 @@ def _fire(instance: Instance, key: str, at: datetime) -> bool:
     return True
 
 
-def _close_segment(instance: Instance, at: datetime) -> None:
-    if instance.segments and instance.segments[-1].end is None:
-        segment = instance.segments[-1]
-        if at <= segment.start:
-            instance.segments.pop()  # it had not begun (a sequential start in the future)
-        else:
-            segment.end = at
-
-
 def _human(duration: timedelta) -> str:
     """'24h', '1h30m', '45s': how people write SLA targets."""
     seconds = round(duration.total_seconds())
@@ -853,13 +637,3 @@ def _human(duration: timedelta) -> str:
         f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (seconds, "s")) if value
     )
     return text or "0s"
-
-
-def _pinned(calendars: dict[str, BusinessHours], opened_at: datetime) -> dict[str, BusinessHours]:
-    """Calendars with their public holidays written out, so a newer `holidays` package can never
-    move a running case's deadlines."""
-    first = opened_at.year - 1
-    return {
-        name: hours.with_public_holidays(first, first + PUBLIC_HOLIDAY_YEARS)
-        for name, hours in calendars.items()
-    }

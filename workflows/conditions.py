@@ -7,8 +7,9 @@ string), simply does not match, so a case system sending odd data cannot fail a 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
-from workflows.contract import CaseFields, Condition, Criteria, FieldValue
+from workflows.contract import CaseFields, Condition, Criteria, FieldValue, ProcessMilestone
 
 
 def condition_holds(condition: Condition, fields: CaseFields, previous: CaseFields) -> bool:
@@ -44,6 +45,17 @@ def criteria_hold(
     if not all(condition_holds(c, fields, previous) for c in criteria.all):
         return False
     return not criteria.any or any(condition_holds(c, fields, previous) for c in criteria.any)
+
+
+def target_for(milestone: ProcessMilestone, fields: CaseFields) -> timedelta | None:
+    """The target the case's fields select for `milestone`: its duration, or the first target
+    rule that holds; None when no rule matches."""
+    if isinstance(milestone.target, timedelta):
+        return milestone.target
+    for rule in milestone.target:
+        if criteria_hold(rule.when, fields, fields, None):
+            return rule.target
+    return None
 
 
 def state_conditions_fail(criteria: Criteria, fields: CaseFields) -> bool:

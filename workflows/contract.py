@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationError,
     field_validator,
     model_validator,
 )
-from temporalio.common import SearchAttributeKey
 
 from workflows.business_hours import BusinessHours
 
@@ -36,17 +37,47 @@ def case_workflow_id(case_id: str) -> str:
     return f"case-{case_id}"
 
 
-# ------------------------------------------------------------------------------ search attributes
-
-CASE_ID = SearchAttributeKey.for_keyword("CaseId")
-SLA_STATE = SearchAttributeKey.for_keyword("SlaState")
-NEXT_DEADLINE = SearchAttributeKey.for_datetime("NextDeadline")
-PRIORITY = SearchAttributeKey.for_keyword("Priority")
-ENTITLEMENT_PROCESS = SearchAttributeKey.for_keyword("EntitlementProcess")
-ACCOUNT_ID = SearchAttributeKey.for_keyword("AccountId")
-SEARCH_ATTRIBUTES = (CASE_ID, SLA_STATE, NEXT_DEADLINE, PRIORITY, ENTITLEMENT_PROCESS, ACCOUNT_ID)
-
 SlaState = Literal["on_track", "at_risk", "violated", "paused", "done"]
+
+# ----------------------------------------------------------------------- names across Temporal
+
+TRACKER_QUERY = "tracker"
+TIMELINE_QUERY = "timeline"
+
+WEBHOOK = "webhook"
+EMAIL = "email"
+CASE_UPDATE = "case_update"
+ESCALATE = "escalate"
+DELIVERY_FAILED_HANDLER = "delivery_failed"
+"""Activity names: the built-in action handlers, and the one that records a given-up delivery."""
+
+COMMAND_REJECTED = "CommandRejectedError"
+COMMAND_INVALID = "CommandInvalidError"
+"""The `ApplicationError` types of a refused command: the API answers 409 and 422."""
+DELIVERY_REJECTED = "DeliveryRejected"
+DELIVERY_FAILED = "DeliveryFailed"
+"""The `ApplicationError` types of a failed action: final, or worth retrying."""
+
+
+class CommandRejectedError(ValueError):
+    """A command that does not fit the case's state now; the message says why and what to do."""
+
+    error_type: ClassVar[str] = COMMAND_REJECTED
+
+
+class CommandInvalidError(CommandRejectedError):
+    """A command that is wrong in itself (an unknown milestone, an impossible instant, a bad
+    payload) whatever the case's state; callers fix the request, not the timing."""
+
+    error_type: ClassVar[str] = COMMAND_INVALID
+
+
+def problems_of(error: ValidationError) -> str:
+    """A validation error as one line: `reason: Field required; nme: Extra inputs ...`."""
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in error.errors()
+    )
+
 
 # ------------------------------------------------------------------------------------- durations
 
@@ -283,17 +314,6 @@ class ProcessMilestone(BaseModel):
             )
         return self
 
-    def target_for(self, fields: CaseFields) -> timedelta | None:
-        """The target the case's fields select, or None when no rule matches."""
-        if isinstance(self.target, timedelta):
-            return self.target
-        from workflows.conditions import criteria_hold  # conditions import this module
-
-        for rule in self.target:
-            if criteria_hold(rule.when, fields, fields, None):
-                return rule.target
-        return None
-
 
 class EntitlementProcess(BaseModel):
     """A version of an entitlement process: the milestones a case must meet, and its rules."""
@@ -369,43 +389,62 @@ class StartCase(BaseModel):
 # -------------------------------------------------------------------------------------- commands
 
 
-class CompleteMilestone(BaseModel):
-    """Complete the active instance of a milestone, at `at` (default: now)."""
+class Command(BaseModel):
+    """A change to a case from its case system or an agent: the workflow takes it as an update
+    (validated first, then answered) and as a signal (fire and forget), both named
+    `update_name`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(min_length=1)
+    update_name: ClassVar[str]
+
+
+class CompleteMilestone(Command):
+    """Complete the active instance of a milestone, at `at` (default: now)."""
+
+    update_name = "complete_milestone"
+
+    milestone: str = Field(
+        min_length=1, max_length=100, validation_alias=AliasChoices("milestone", "name")
+    )
+    """The milestone's name (case-insensitive); `name` is read too, as early callers sent it."""
     at: AwareDatetime | None = None
 
 
-class Pause(BaseModel):
+class Pause(Command):
     """Stop every running milestone clock of the case until `resume`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    update_name = "pause"
 
     reason: str = Field(min_length=1, max_length=500)
 
 
-class UpdateCase(BaseModel):
+class Resume(Command):
+    """Start the case's clocks again after a pause."""
+
+    update_name = "resume"
+
+
+class UpdateCase(Command):
     """Changed case fields (a field set to null is removed)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    update_name = "update_case"
 
     fields: CaseFields
 
 
-class RecordEvent(BaseModel):
+class RecordEvent(Command):
     """A case event such as `agent_replied` or `customer_replied`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    update_name = "record_event"
 
     type: str = Field(min_length=1, max_length=100)
 
 
-class ApplyProcess(BaseModel):
+class ApplyProcess(Command):
     """Move the case to another version of its process, keeping elapsed time and breaches."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    update_name = "apply_process"
 
     process: EntitlementProcess
     calendars: dict[str, BusinessHours] = Field(default_factory=dict)
@@ -416,12 +455,23 @@ class ApplyProcess(BaseModel):
         return self
 
 
-class Close(BaseModel):
+class Close(Command):
     """Close the case: the last field changes (if any) apply first, then the process exits."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    update_name = "close"
 
     fields: CaseFields = Field(default_factory=dict)
+
+
+COMMANDS: tuple[type[Command], ...] = (
+    CompleteMilestone,
+    Pause,
+    Resume,
+    UpdateCase,
+    RecordEvent,
+    ApplyProcess,
+    Close,
+)
 
 
 # --------------------------------------------------------------------------------------- tracker

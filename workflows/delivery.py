@@ -23,9 +23,19 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
-from workflows.contract import ActionRequest, ActionResult, DeliveryFailure
+from workflows.contract import (
+    CASE_UPDATE,
+    DELIVERY_FAILED_HANDLER,
+    DELIVERY_REJECTED,
+    EMAIL,
+    ESCALATE,
+    WEBHOOK,
+    ActionRequest,
+    ActionResult,
+    DeliveryFailure,
+)
 
-NON_RETRYABLE = ("DeliveryRejected",)
+NON_RETRYABLE = (DELIVERY_REJECTED,)
 """ApplicationError types a handler raises when retrying cannot help."""
 
 
@@ -46,14 +56,12 @@ DEFAULT_POLICY = HandlerPolicy(
 )
 POLICIES: dict[str, HandlerPolicy] = {
     # A warning or violation that arrives a day late is worse than useless noise: stop after 6 h.
-    "webhook": HandlerPolicy(
-        attempt_timeout=timedelta(seconds=15), expires_after=timedelta(hours=6)
-    ),
-    "email": HandlerPolicy(attempt_timeout=timedelta(seconds=60), expires_after=timedelta(hours=6)),
-    "case_update": HandlerPolicy(
+    WEBHOOK: HandlerPolicy(attempt_timeout=timedelta(seconds=15), expires_after=timedelta(hours=6)),
+    EMAIL: HandlerPolicy(attempt_timeout=timedelta(seconds=60), expires_after=timedelta(hours=6)),
+    CASE_UPDATE: HandlerPolicy(
         attempt_timeout=timedelta(seconds=15), expires_after=timedelta(hours=24)
     ),
-    "escalate": HandlerPolicy(
+    ESCALATE: HandlerPolicy(
         attempt_timeout=timedelta(seconds=15), expires_after=timedelta(hours=24)
     ),
 }
@@ -110,7 +118,7 @@ async def _record_failure(request: ActionRequest, error: str) -> None:
     """Tell the delivery log the workflow gave up; best effort, the tracker has it anyway."""
     try:
         await workflow.execute_local_activity(
-            "delivery_failed",
+            DELIVERY_FAILED_HANDLER,
             DeliveryFailure(request=request, error=error),
             start_to_close_timeout=LOCAL_ATTEMPT_TIMEOUT,
             retry_policy=RetryPolicy(maximum_attempts=3),

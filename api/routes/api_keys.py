@@ -5,8 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 from sqlalchemy.orm import Session
 
-from api import crud
-from api.deps import AdminKey, DatabaseDep, ServicesDep
+from api.auth import AdminKey
+from api.crud import api_keys as crud
+from api.deps import DatabaseDep, ServicesDep
 from api.routes.responses import errors
 from api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, ApiKeysPublic
 

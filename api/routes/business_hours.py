@@ -9,10 +9,10 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
-from api import crud
-from api.deps import AdminKey, DatabaseDep, OpsKey
+from api.auth import AdminKey, OpsKey
+from api.crud import business_hours as crud
+from api.deps import DatabaseDep
 from api.errors import InvalidInputError
-from api.models import BusinessHoursRecord
 from api.routes.responses import errors
 from api.schemas import (
     BusinessHoursListPublic,
@@ -20,6 +20,7 @@ from api.schemas import (
     BusinessHoursPublic,
     HolidaysPublic,
 )
+from database.models import BusinessHoursRecord
 from workflows.business_hours import BusinessHours, calendar_for
 from workflows.contract import Duration
 

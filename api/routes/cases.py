@@ -3,16 +3,16 @@ cases by SLA state. Every call goes to the case's `CaseSla` workflow through Tem
 are updates, so a command the workflow refuses comes back with the workflow's reason verbatim
 (409 when it conflicts with the case's state, 422 when its input is wrong)."""
 
-from datetime import datetime, timedelta
-from typing import Annotated, Any
+from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
-from fastapi.concurrency import run_in_threadpool
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, TypeAdapter
 
-from api import crud
-from api.deps import AdminKey, AgentKey, CaseSystemKey, OpsKey, Services, ServicesDep, TemporalDep
-from api.errors import InvalidInputError, NotFoundError
+from api.auth import AdminKey, AgentKey, CaseSystemKey, OpsKey
+from api.crud.cases import case_start, process_change
+from api.deps import DatabaseDep, ServicesDep, TemporalDep
+from api.errors import InvalidInputError
 from api.routes.responses import errors
 from api.schemas import (
     CaseCreate,
@@ -22,19 +22,17 @@ from api.schemas import (
     MilestoneCompletion,
     ProcessName,
 )
-from workflows.business_hours import BusinessHours
-from workflows.clock import PUBLIC_HOLIDAY_YEARS
+from workflows.case_sla import CaseSlaWorkflow
 from workflows.contract import (
-    ApplyProcess,
     CaseId,
     CaseTracker,
     Close,
-    EntitlementProcess,
+    CompleteMilestone,
     MilestoneStatus,
     Pause,
     RecordEvent,
+    Resume,
     SlaState,
-    StartCase,
     TimelineEvent,
     UpdateCase,
 )
@@ -44,61 +42,13 @@ CasePath = Annotated[CaseId, Path()]
 MilestoneName = Annotated[str, Path(min_length=1, max_length=100)]
 TEMPORAL_ERRORS = (404, 409, 502, 503, 504)
 MAX_PAST = timedelta(days=3653)
+TIMELINE: TypeAdapter[list[TimelineEvent]] = TypeAdapter(list[TimelineEvent])
 
 
-def _json(payload: bytes, status_code: int = status.HTTP_200_OK) -> Response:
-    return Response(content=payload, status_code=status_code, media_type="application/json")
-
-
-def _payload(command: BaseModel) -> dict[str, Any]:
-    return command.model_dump(mode="json")
-
-
-def _calendars(
-    services: Services, process: EntitlementProcess, year: int
-) -> dict[str, BusinessHours]:
-    """The calendars a process names, as stored now, with public holidays written out for the
-    years a case may run (so a newer `holidays` package never moves its deadlines)."""
-    with services.sessions() as session:
-        stored = crud.calendars_named(session, process.calendar_names())
-    return {
-        name: crud.business_hours_of(stored[crud.name_key(name)]).with_public_holidays(
-            year - 1, year + PUBLIC_HOLIDAY_YEARS
-        )
-        for name in process.calendar_names()
-    }
-
-
-def _version(services: Services, process_name: str, version: int | None) -> EntitlementProcess:
-    with services.sessions() as session:
-        process = crud.process_named(session, name=process_name)
-        if process is None:
-            raise InvalidInputError(
-                f"unknown entitlement process {process_name!r}: create it under "
-                "/entitlement-processes first",
-                ("body", "process"),
-            )
-        try:
-            published = crud.get_version(
-                session,
-                process=process,
-                version=version or process.latest_version,
-                cache=services.versions,
-            )
-        except NotFoundError as error:
-            raise InvalidInputError(error.message, ("body", "version")) from None
-    return published.definition
-
-
-def _start_case(services: Services, body: CaseCreate, now: datetime) -> StartCase:
-    process = _version(services, body.process, body.version)
-    opened_at = body.opened_at or now
-    return StartCase(
-        case_id=body.case_id,
-        fields=body.fields,
-        opened_at=body.opened_at,
-        process=process,
-        calendars=_calendars(services, process, opened_at.year),
+def _json(answer: BaseModel, status_code: int = status.HTTP_200_OK) -> Response:
+    """The answer as JSON, without FastAPI validating a model the workflow already built."""
+    return Response(
+        content=answer.model_dump_json(), status_code=status_code, media_type="application/json"
     )
 
 
@@ -112,7 +62,7 @@ def _start_case(services: Services, body: CaseCreate, now: datetime) -> StartCas
     },
 )
 async def create_case(
-    services: ServicesDep, cases: TemporalDep, _: CaseSystemKey, body: CaseCreate
+    services: ServicesDep, db: DatabaseDep, cases: TemporalDep, _: CaseSystemKey, body: CaseCreate
 ) -> Response:
     """Start the case's SLA clock on the process version (default: the latest), pinning the
     version and its calendars. Idempotent on `case_id`: starting a case again answers 200 with
@@ -128,7 +78,7 @@ async def create_case(
             f"opened_at {body.opened_at.isoformat()} is more than 10 years ago",
             ("body", "opened_at"),
         )
-    start = await run_in_threadpool(_start_case, services, body, now)
+    start = await db.run(case_start, body=body, now=now, cache=services.versions)
     tracker, created = await cases.start(start, now)
     return _json(tracker, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -171,7 +121,8 @@ async def read_case(
 )
 async def read_case_timeline(cases: TemporalDep, _: OpsKey, case_id: CasePath) -> Response:
     """What happened to the case's milestones, in order, with the instant of each."""
-    return _json(await cases.timeline(case_id))
+    events = await cases.timeline(case_id)
+    return Response(content=TIMELINE.dump_json(events), media_type="application/json")
 
 
 @router.patch("/{case_id}", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
@@ -180,18 +131,18 @@ async def update_case(
 ) -> Response:
     """Changed case fields (null removes a field): targets, pauses and starts follow the
     process's rules."""
-    return _json(await cases.command(case_id, "update_case", _payload(body)))
+    return _json(await cases.command(case_id, CaseSlaWorkflow.update_case, body))
 
 
 @router.post("/{case_id}/pause", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
 async def pause_case(cases: TemporalDep, _: AgentKey, case_id: CasePath, body: Pause) -> Response:
     """Stop every milestone clock of the case, with a reason, until it is resumed."""
-    return _json(await cases.command(case_id, "pause", _payload(body)))
+    return _json(await cases.command(case_id, CaseSlaWorkflow.pause, body))
 
 
 @router.post("/{case_id}/resume", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
 async def resume_case(cases: TemporalDep, _: AgentKey, case_id: CasePath) -> Response:
-    return _json(await cases.command(case_id, "resume", None))
+    return _json(await cases.command(case_id, CaseSlaWorkflow.resume, Resume()))
 
 
 @router.post("/{case_id}/close", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
@@ -199,7 +150,7 @@ async def close_case(
     cases: TemporalDep, _: CaseSystemKey, case_id: CasePath, body: Close | None = None
 ) -> Response:
     """Close the case: the last field changes (if any) apply first, then the process exits."""
-    return _json(await cases.command(case_id, "close", _payload(body or Close())))
+    return _json(await cases.command(case_id, CaseSlaWorkflow.close, body or Close()))
 
 
 @router.post("/{case_id}/events", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
@@ -207,7 +158,7 @@ async def record_case_event(
     cases: TemporalDep, _: CaseSystemKey, case_id: CasePath, body: RecordEvent
 ) -> Response:
     """A case event such as `agent_replied`: milestones that start or complete on it do."""
-    return _json(await cases.command(case_id, "record_event", _payload(body)))
+    return _json(await cases.command(case_id, CaseSlaWorkflow.record_event, body))
 
 
 @router.post(
@@ -223,13 +174,14 @@ async def complete_case_milestone(
     body: MilestoneCompletion | None = None,
 ) -> Response:
     """Complete the milestone's active instance, at `at` (default now): its outcome."""
-    payload = {"name": name, "at": body.at.isoformat() if body and body.at else None}
-    return _json(await cases.command(case_id, "complete_milestone", payload))
+    command = CompleteMilestone(milestone=name, at=body.at if body else None)
+    return _json(await cases.command(case_id, CaseSlaWorkflow.complete_milestone, command))
 
 
 @router.post("/{case_id}/process", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
 async def change_case_process(
     services: ServicesDep,
+    db: DatabaseDep,
     cases: TemporalDep,
     _: AdminKey,
     case_id: CasePath,
@@ -237,9 +189,12 @@ async def change_case_process(
 ) -> Response:
     """Move a running case to another version of its process: elapsed business time, pauses
     and breaches stay; targets follow the new version's rules."""
-    name = await cases.process_of(case_id)
-    process = await run_in_threadpool(_version, services, name, body.version)
-    now = await services.clock()
-    calendars = await run_in_threadpool(_calendars, services, process, now.year)
-    command = ApplyProcess(process=process, calendars=calendars)
-    return _json(await cases.command(case_id, "apply_process", _payload(command)))
+    case = await cases.tracker(case_id)
+    command = await db.run(
+        process_change,
+        process=case.process,
+        version=body.version,
+        opened_at=case.opened_at,
+        cache=services.versions,
+    )
+    return _json(await cases.command(case_id, CaseSlaWorkflow.apply_process, command))

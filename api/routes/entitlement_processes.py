@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response, status
 from sqlalchemy.orm import Session
 
-from api import crud
-from api.deps import AdminKey, DatabaseDep, OpsKey, ServicesDep
-from api.models import EntitlementProcessRecord
+from api.auth import AdminKey, OpsKey
+from api.crud import processes as crud
+from api.deps import DatabaseDep, ServicesDep
 from api.routes.responses import errors
 from api.schemas import (
     EntitlementProcessCreate,
@@ -18,6 +18,7 @@ from api.schemas import (
     ProcessVersionPublic,
     ProcessVersionsPublic,
 )
+from database.models import EntitlementProcessRecord
 
 router = APIRouter(prefix="/entitlement-processes", tags=["entitlement processes"])
 ProcessId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
-from api import crud
-from api.deps import AdminKey, DatabaseDep, OpsKey
-from api.models import MilestoneTypeRecord
+from api.auth import AdminKey, OpsKey
+from api.crud import milestone_types as crud
+from api.deps import DatabaseDep
 from api.routes.responses import errors
 from api.schemas import (
     LevelName,
@@ -20,6 +20,7 @@ from api.schemas import (
     MilestoneTypeUpdate,
     Scope,
 )
+from database.models import MilestoneTypeRecord
 
 router = APIRouter(prefix="/milestone-types", tags=["milestone types"])
 TypeId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -19,14 +19,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from api.migrations import upgrade
-from tests.activities.receivers import SECRET, Receiver
-from tests.processes import start_worker
+from database.migrations import upgrade
+from tests.helpers.processes import start_worker
+from tests.helpers.receivers import SECRET, Receiver
 from workflows.case_sla import CaseSlaWorkflow
-from workflows.contract import SEARCH_ATTRIBUTES, EntitlementProcess, StartCase, case_workflow_id
+from workflows.contract import EntitlementProcess, StartCase, case_workflow_id
+from workflows.converter import DATA_CONVERTER
+from workflows.search_attributes import SEARCH_ATTRIBUTES
 
 CASES = 50
 ACTIONS_PER_CASE = 3
@@ -69,7 +70,7 @@ async def test_kill_9_of_the_worker_loses_and_duplicates_nothing(tmp_path: Path)
     server = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
         search_attributes=SEARCH_ATTRIBUTES,
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
     )
     receiver = Receiver().start()
     database_url = f"sqlite:///{tmp_path / 'sla.sqlite'}"

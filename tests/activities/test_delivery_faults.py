@@ -11,13 +11,20 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from activities import ActionHandlers
-from api.db import transaction
-from api.models import DeliveryRecord
-from tests.activities.conftest import settings_for
-from tests.activities.receivers import Receiver
-from tests.conftest import running_worker
+from database.engine import transaction
+from database.models import DeliveryRecord
+from tests.helpers import running_worker
+from tests.helpers.actions import settings_for
+from tests.helpers.receivers import Receiver
 from workflows.case_sla import CaseSlaWorkflow
-from workflows.contract import ActionStatus, CaseTracker, EntitlementProcess, StartCase
+from workflows.contract import (
+    ActionStatus,
+    CaseTracker,
+    Close,
+    EntitlementProcess,
+    Pause,
+    StartCase,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -88,7 +95,7 @@ async def test_failing_first_attempts_then_delivered_once(
     assert receiver.attempts[action.idempotency_key] == 4  # the local try, then three retries
     assert receiver.sent() == {action.idempotency_key: 1}
     assert logged(clean_log, action.idempotency_key).attempts == 4
-    await handle.execute_update(CaseSlaWorkflow.close, None)
+    await handle.execute_update(CaseSlaWorkflow.close, Close())
 
 
 async def test_receiver_down_for_a_while_then_delivered_once(
@@ -104,7 +111,7 @@ async def test_receiver_down_for_a_while_then_delivered_once(
     record = logged(clean_log, action.idempotency_key)
     assert record.attempts >= 2
     assert record.status == "delivered"
-    await handle.execute_update(CaseSlaWorkflow.close, None)
+    await handle.execute_update(CaseSlaWorkflow.close, Close())
 
 
 async def test_a_400_fails_at_once_and_the_case_goes_on(
@@ -119,6 +126,6 @@ async def test_a_400_fails_at_once_and_the_case_goes_on(
     assert logged(clean_log, action.idempotency_key).status == "failed"
     timeline = await handle.query(CaseSlaWorkflow.timeline)
     assert [event.kind for event in timeline][-1] == "action_failed"
-    tracker = await handle.execute_update(CaseSlaWorkflow.pause, {"reason": "still alive"})
+    tracker = await handle.execute_update(CaseSlaWorkflow.pause, Pause(reason="still alive"))
     assert tracker.paused
-    await handle.execute_update(CaseSlaWorkflow.close, None)
+    await handle.execute_update(CaseSlaWorkflow.close, Close())

@@ -12,10 +12,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities import ActionHandlers
-from api.db import transaction
-from api.models import DeliveryRecord
-from tests.activities.conftest import action, settings_for
-from tests.activities.receivers import Mailbox, Receiver, free_port, self_signed_certificate
+from database.engine import transaction
+from database.models import DeliveryRecord
+from tests.helpers.actions import action, settings_for
+from tests.helpers.receivers import Mailbox, Receiver, free_port, self_signed_certificate
 from workflows.contract import ActionResult, DeliveryFailure
 
 

@@ -10,10 +10,7 @@ running the real workflow with recording fake actions).
 
 import contextlib
 import os
-import socket
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -21,34 +18,27 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import sessionmaker
-from temporalio.client import (
-    Client,
-    Interceptor,
-    OutboundInterceptor,
-    StartWorkflowInput,
-    WorkflowHandle,
-)
+from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from api.config import ApiSettings
 from api.deps import Services
 from api.main import create_app
-from api.migrations import downgrade, upgrade
-from api.temporal import TemporalGateway
-from tests.conftest import running_worker
-from tests.workflows.case_harness import ActionRecorder
-from worker import TemporalSettings
+from database.migrations import downgrade, upgrade
+from temporal_connection.client import TemporalSettings
+from tests.helpers import running_worker
+from tests.helpers.api import (
+    ADMIN_KEY,
+    CaseApi,
+    StartedWorkflows,
+    client_for,
+    closed_port,
+    use_temporal,
+)
+from tests.helpers.cases import ActionRecorder
 
-ADMIN_KEY = "test-admin-key-0123456789abcdef0123456789abcdef"
 DATABASE_URL_ENV = "SLA_TEST_DATABASE_URL"
-
-
-def closed_port() -> int:
-    """A local port nothing listens on: Temporal 'down'."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -113,57 +103,12 @@ async def admin(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@asynccontextmanager
-async def client_for(app: FastAPI, key: str | None) -> AsyncIterator[httpx.AsyncClient]:
-    headers = {"Authorization": f"Bearer {key}"} if key is not None else {}
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://api.test", headers=headers
-    ) as client:
-        yield client
-
-
-async def key_with(admin: httpx.AsyncClient, *roles: str) -> str:
-    response = await admin.post("/api-keys", json={"name": "+".join(roles), "roles": roles})
-    assert response.status_code == 201, response.text
-    key: str = response.json()["key"]
-    return key
-
-
-@dataclass
-class CaseApi:
-    """The API wired to the time-skipping server and a worker with recording actions."""
-
-    app: FastAPI
-    client: httpx.AsyncClient
-    env: WorkflowEnvironment
-    recorder: ActionRecorder
-    task_queue: str
-
-
-class _StartedWorkflows(Interceptor):
-    """Remembers the ids of the workflows a client starts."""
-
-    def __init__(self) -> None:
-        self.ids: list[str] = []
-
-    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
-        started = self.ids
-
-        class Recording(OutboundInterceptor):
-            async def start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[Any, Any]:
-                started.append(input.id)
-                return await super().start_workflow(input)
-
-        return Recording(next)
-
-
 @pytest.fixture
 async def case_api(app: FastAPI, env: WorkflowEnvironment) -> AsyncIterator[CaseApi]:
     """The API on the time-skipping server. The cases a test leaves open are terminated after
     it: their timers would otherwise hold up every later skip of time in the session."""
     recorder = ActionRecorder()
-    started = _StartedWorkflows()
+    started = StartedWorkflows()
     client = Client(**{**env.client.config(), "interceptors": [started]})
     async with running_worker(env, recorder.activities()) as task_queue:
         use_temporal(app, client, task_queue)
@@ -176,8 +121,3 @@ async def case_api(app: FastAPI, env: WorkflowEnvironment) -> AsyncIterator[Case
             for workflow_id in set(started.ids):
                 with contextlib.suppress(RPCError):
                     await env.client.get_workflow_handle(workflow_id).terminate("test over")
-
-
-def use_temporal(app: FastAPI, client: Client, task_queue: str) -> None:
-    services: Services = app.state.services
-    services.temporal = TemporalGateway(TemporalSettings(task_queue=task_queue), client=client)

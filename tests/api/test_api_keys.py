@@ -3,7 +3,7 @@
 import httpx
 from fastapi import FastAPI
 
-from tests.api.conftest import client_for, key_with
+from tests.helpers.api import client_for, key_with
 
 
 async def test_create_api_key_shows_the_key_once(admin: httpx.AsyncClient) -> None:

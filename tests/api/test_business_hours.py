@@ -2,8 +2,8 @@
 
 import httpx
 
-from tests.api.factories import create_calendar, create_type, premium_body
-from tests.stormhaven import OFFICE
+from tests.helpers.factories import create_calendar, create_type, premium_body
+from tests.helpers.stormhaven import OFFICE
 
 
 async def test_create_business_hours_stores_the_model(admin: httpx.AsyncClient) -> None:

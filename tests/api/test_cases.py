@@ -8,15 +8,15 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from tests.api.conftest import CaseApi
-from tests.api.factories import premium_body, stormhaven
-from workflows.contract import (
+from tests.helpers.api import CaseApi
+from tests.helpers.factories import premium_body, stormhaven
+from workflows.contract import case_workflow_id
+from workflows.search_attributes import (
     ACCOUNT_ID,
     CASE_ID,
     ENTITLEMENT_PROCESS,
     PRIORITY,
     SLA_STATE,
-    case_workflow_id,
 )
 
 

@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.deps import Services
-from tests.api.conftest import ADMIN_KEY, client_for, use_temporal
-from tests.api.factories import stormhaven
-from tests.conftest import running_worker
-from tests.workflows.case_harness import ActionRecorder
-from workflows.contract import SEARCH_ATTRIBUTES
+from tests.helpers import running_worker
+from tests.helpers.api import ADMIN_KEY, client_for, use_temporal
+from tests.helpers.cases import ActionRecorder
+from tests.helpers.factories import stormhaven
+from workflows.converter import DATA_CONVERTER
+from workflows.search_attributes import SEARCH_ATTRIBUTES
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +28,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     environment = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
         search_attributes=SEARCH_ATTRIBUTES,
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         dev_server_log_level="error",
     )
     yield environment

@@ -5,10 +5,8 @@ must be the same."""
 
 from collections import Counter
 
-from tests.api.conftest import CaseApi
-from tests.api.factories import stormhaven
-from tests.stormhaven import WAITING
-from tests.workflows.case_harness import (
+from tests.helpers.api import CaseApi
+from tests.helpers.cases import (
     at,
     milestone_events,
     next_weekday,
@@ -17,6 +15,8 @@ from tests.workflows.case_harness import (
     stormhaven_story,
     travel_to,
 )
+from tests.helpers.factories import stormhaven
+from tests.helpers.stormhaven import WAITING
 from workflows.contract import CaseTracker, TimelineEvent, case_workflow_id
 
 FRIDAY = 4

@@ -5,8 +5,8 @@ from typing import Any
 
 import httpx
 
-from tests.api.factories import create_calendar, create_type, premium_body, stormhaven
-from tests.stormhaven import premium
+from tests.helpers.factories import create_calendar, create_type, premium_body, stormhaven
+from tests.helpers.stormhaven import premium
 
 
 def _errors(response: httpx.Response) -> list[tuple[list[Any], str]]:

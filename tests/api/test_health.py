@@ -7,7 +7,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
 from api.deps import Services
-from tests.api.conftest import CaseApi, client_for
+from tests.helpers.api import CaseApi, client_for
 
 
 async def test_health_reports_temporal_down(app: FastAPI) -> None:

@@ -10,8 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 
-import api.models  # noqa: F401  (registers every table)
-from api.db import Base
+import database.models  # noqa: F401  (registers every table)
+from database.engine import Base
 
 ROOT = Path(__file__).parent.parent.parent
 

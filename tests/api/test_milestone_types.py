@@ -8,8 +8,8 @@ from fastapi import FastAPI
 from api.config import ApiSettings
 from api.deps import Services
 from api.main import create_app
-from tests.api.conftest import ADMIN_KEY, client_for
-from tests.api.factories import create_type, names
+from tests.helpers.api import ADMIN_KEY, client_for
+from tests.helpers.factories import create_type, names
 
 
 async def test_create_milestone_type_defaults_and_position(admin: httpx.AsyncClient) -> None:

@@ -22,13 +22,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api import crud
+from api.crud import api_keys, business_hours, milestone_types, processes
 from api.deps import Services
 from api.main import create_app
 from api.schemas import ApiKeyCreate, EntitlementProcessCreate, MilestoneTypeCreate
-from tests.api.conftest import ADMIN_KEY
-from tests.api.factories import STORMHAVEN_TYPES, premium_body
-from tests.stormhaven import OFFICE
+from tests.helpers.api import ADMIN_KEY
+from tests.helpers.factories import STORMHAVEN_TYPES, premium_body
+from tests.helpers.stormhaven import OFFICE
 
 EXAMPLES_PER_OPERATION = 25
 OPERATIONS = [
@@ -57,15 +57,17 @@ def seed(app: FastAPI) -> dict[str, Any]:
     """The Stormhaven configuration and a key; the path parameters that name them."""
     services: Services = app.state.services
     with services.sessions() as session:
-        calendar = crud.create_business_hours(session, hours=OFFICE)
+        calendar = business_hours.create_business_hours(session, hours=OFFICE)
         types = [
-            crud.create_milestone_type(session, body=MilestoneTypeCreate(name=name, color=color)).id
+            milestone_types.create_milestone_type(
+                session, body=MilestoneTypeCreate(name=name, color=color)
+            ).id
             for name, color in STORMHAVEN_TYPES.items()
         ]
-        process, _ = crud.create_process(
+        process, _ = processes.create_process(
             session, body=EntitlementProcessCreate.model_validate(premium_body())
         )
-        key, _ = crud.create_api_key(session, body=ApiKeyCreate(name="ops", roles=["ops"]))
+        key, _ = api_keys.create_api_key(session, body=ApiKeyCreate(name="ops", roles=["ops"]))
         return {
             "type_id": types[0],
             "type_ids": types,

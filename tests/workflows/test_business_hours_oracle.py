@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.workflows.business_hours_oracle import OracleCalendar, from_micros, transitions
+from tests.helpers.business_hours_oracle import OracleCalendar, from_micros, transitions
 from workflows.business_hours import BusinessCalendar, BusinessHours, BusinessHoursError, Holiday
 
 ZONES = (

@@ -12,9 +12,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import running_worker
-from tests.stormhaven import WAITING, milestone_actions, premium
-from tests.workflows.case_harness import (
+from tests.helpers import running_worker
+from tests.helpers.cases import (
     NY,
     ActionRecorder,
     at,
@@ -28,9 +27,21 @@ from tests.workflows.case_harness import (
     travel_to,
     wall,
 )
+from tests.helpers.stormhaven import WAITING, milestone_actions, premium
 from workflows.business_hours import WEEKDAYS, BusinessHours, Holiday
 from workflows.case_sla import CaseSlaWorkflow
-from workflows.contract import CaseTracker, EntitlementProcess, StartCase
+from workflows.contract import (
+    ApplyProcess,
+    CaseTracker,
+    Close,
+    CompleteMilestone,
+    EntitlementProcess,
+    Pause,
+    RecordEvent,
+    Resume,
+    StartCase,
+    UpdateCase,
+)
 
 OFFICE = BusinessHours(
     name="Stormhaven US",
@@ -58,19 +69,25 @@ async def test_stormhaven_premium_case(env: WorkflowEnvironment) -> None:
         handle = await start(env, task_queue, case(premium(), friday))
         monday = at(friday, 3, 0)
         await travel_to(env, at(monday, 0, 9, 20))
-        await handle.execute_update(CaseSlaWorkflow.update_case, {"fields": {"status": WAITING}})
+        await handle.execute_update(
+            CaseSlaWorkflow.update_case, UpdateCase(fields={"status": WAITING})
+        )
         tracker = await handle.query(CaseSlaWorkflow.tracker)
         assert tracker.sla_state == "paused"
         assert tracker.next_deadline is None
         await travel_to(env, at(monday, 0, 10, 20))
-        await handle.execute_update(CaseSlaWorkflow.update_case, {"fields": {"status": "Open"}})
+        await handle.execute_update(
+            CaseSlaWorkflow.update_case, UpdateCase(fields={"status": "Open"})
+        )
         await travel_to(env, at(monday, 0, 10, 25))
-        await handle.execute_update(CaseSlaWorkflow.record_event, {"type": "agent_replied"})
+        await handle.execute_update(CaseSlaWorkflow.record_event, RecordEvent(type="agent_replied"))
         await travel_to(env, at(monday, 0, 16, 0))
         assert (await handle.query(CaseSlaWorkflow.tracker)).sla_state == "violated"
-        await handle.execute_update(CaseSlaWorkflow.update_case, {"fields": {"stage": "Fixing"}})
+        await handle.execute_update(
+            CaseSlaWorkflow.update_case, UpdateCase(fields={"stage": "Fixing"})
+        )
         await travel_to(env, at(monday, 2, 12, 0))
-        await handle.execute_update(CaseSlaWorkflow.close, {"fields": {"status": "Solved"}})
+        await handle.execute_update(CaseSlaWorkflow.close, Close(fields={"status": "Solved"}))
         result = await handle.result()
         timeline = await handle.query(CaseSlaWorkflow.timeline)
         await save_history(handle, "stormhaven_premium")
@@ -106,7 +123,7 @@ async def test_dst_weekend_counts_business_time(env: WorkflowEnvironment) -> Non
         handle = await start(env, task_queue, case(premium(), friday))
         await travel_to(env, at(friday, 3, 11, 0))
         tracker = await handle.query(CaseSlaWorkflow.tracker)
-        await handle.execute_update(CaseSlaWorkflow.close, None)
+        await handle.execute_update(CaseSlaWorkflow.close, Close())
         await save_history(handle, "dst_weekend")
     monday = at(friday, 3, 0)
     assert ran(tracker) == [
@@ -142,7 +159,7 @@ async def test_holiday_is_skipped(env: WorkflowEnvironment) -> None:
         handle = await start(env, task_queue, start_case)
         await travel_to(env, at(friday, 4, 9, 45))
         tracker = await handle.query(CaseSlaWorkflow.tracker)
-        await handle.execute_update(CaseSlaWorkflow.close, None)
+        await handle.execute_update(CaseSlaWorkflow.close, Close())
         await save_history(handle, "holiday")
     tuesday = at(friday, 4, 0)
     assert ran(tracker) == [
@@ -184,10 +201,12 @@ async def replies_on_a_cadence(
         handle = await start(env, task_queue, case(customer_updates(recurrence), monday))
         for day, hour in replies:
             await travel_to(env, at(monday, day, hour))
-            await handle.execute_update(CaseSlaWorkflow.record_event, {"type": "agent_replied"})
+            await handle.execute_update(
+                CaseSlaWorkflow.record_event, RecordEvent(type="agent_replied")
+            )
         await travel_to(env, at(monday, *until))
         tracker = await handle.query(CaseSlaWorkflow.tracker)
-        await handle.execute_update(CaseSlaWorkflow.close, None)
+        await handle.execute_update(CaseSlaWorkflow.close, Close())
         await save_history(handle, f"cadence_{recurrence}")
     return monday, tracker
 
@@ -252,12 +271,16 @@ async def test_priority_change_retargets_and_keeps_the_breach(env: WorkflowEnvir
             at(monday, 0, 17)
         )
         await travel_to(env, at(monday, 0, 10))
-        await handle.execute_update(CaseSlaWorkflow.update_case, {"fields": {"priority": "Urgent"}})
+        await handle.execute_update(
+            CaseSlaWorkflow.update_case, UpdateCase(fields={"priority": "Urgent"})
+        )
         await travel_to(env, at(monday, 0, 12))
-        await handle.execute_update(CaseSlaWorkflow.update_case, {"fields": {"priority": "Normal"}})
+        await handle.execute_update(
+            CaseSlaWorkflow.update_case, UpdateCase(fields={"priority": "Normal"})
+        )
         await travel_to(env, at(monday, 0, 12, 30))
         tracker = await handle.query(CaseSlaWorkflow.tracker, at(monday, 0, 12, 30))
-        await handle.execute_update(CaseSlaWorkflow.close, None)
+        await handle.execute_update(CaseSlaWorkflow.close, Close())
         await save_history(handle, "priority_change")
     assert ran(tracker) == [
         ("Resolution/1/warning/1", wall(at(monday, 0, 10, 30))),
@@ -289,16 +312,16 @@ async def test_apply_process_keeps_elapsed_time_and_pauses(env: WorkflowEnvironm
         await travel_to(env, monday)
         handle = await start(env, task_queue, case(v1, monday))
         await travel_to(env, at(monday, 0, 9, 20))
-        await handle.execute_update(CaseSlaWorkflow.pause, {"reason": "collecting logs"})
+        await handle.execute_update(CaseSlaWorkflow.pause, Pause(reason="collecting logs"))
         await travel_to(env, at(monday, 0, 9, 40))
-        await handle.execute_update(CaseSlaWorkflow.resume, None)
+        await handle.execute_update(CaseSlaWorkflow.resume, Resume())
         await travel_to(env, at(monday, 0, 9, 50))
         await handle.execute_update(
-            CaseSlaWorkflow.apply_process, {"process": v2, "calendars": {OFFICE.name: OFFICE}}
+            CaseSlaWorkflow.apply_process, ApplyProcess(process=v2, calendars={OFFICE.name: OFFICE})
         )
         await travel_to(env, at(monday, 0, 11, 30))
         tracker = await handle.query(CaseSlaWorkflow.tracker)
-        await handle.execute_update(CaseSlaWorkflow.close, None)
+        await handle.execute_update(CaseSlaWorkflow.close, Close())
         await save_history(handle, "apply_process")
     # 30 min had run (20 before the pause, 10 after); a 2 h target leaves 90 min from 09:50.
     assert ran(tracker) == [
@@ -320,7 +343,7 @@ async def test_retroactive_opened_at_catches_up(env: WorkflowEnvironment) -> Non
         handle = await start(env, task_queue, case(premium(), monday))
         await travel_to(env, at(monday, 0, 12, 50))
         tracker = await handle.query(CaseSlaWorkflow.tracker)
-        await handle.execute_update(CaseSlaWorkflow.close, None)
+        await handle.execute_update(CaseSlaWorkflow.close, Close())
         await save_history(handle, "retroactive_open")
     assert ran(tracker, on_time=False) == [
         ("First Response/1/warning/1", wall(at(monday, 0, 9, 45))),
@@ -355,40 +378,42 @@ async def test_bad_commands_are_rejected_and_the_case_goes_on(env: WorkflowEnvir
         handle = await start(env, task_queue, case(premium(), monday))
         await travel_to(env, at(monday, 0, 9, 10))
         complete = CaseSlaWorkflow.complete_milestone
-        assert (await rejected(handle.execute_update(complete, {"name": "Nope"}))).startswith(
+        nope = CompleteMilestone(milestone="Nope")
+        assert (await rejected(handle.execute_update(complete, nope))).startswith(
             "unknown milestone 'Nope': this case's are 'First Response', 'Triage', 'Resolution'"
         )
         assert await rejected(handle.execute_update(complete, {"nme": "Triage"})) == (
-            "invalid CompleteMilestone: name: Field required; nme: Extra inputs are not permitted"
+            "invalid CompleteMilestone: milestone: Field required; "
+            "nme: Extra inputs are not permitted"
         )
-        done = await handle.execute_update(complete, {"name": "First Response"})
+        done = await handle.execute_update(complete, CompleteMilestone(milestone="First Response"))
         assert (done.state, done.violated) == ("completed", False)
         assert "'First Response' is already completed" in await rejected(
-            handle.execute_update(complete, {"name": "first response"})
+            handle.execute_update(complete, CompleteMilestone(milestone="first response"))
         )
-        assert await rejected(handle.execute_update(CaseSlaWorkflow.resume, None)) == (
+        assert await rejected(handle.execute_update(CaseSlaWorkflow.resume, Resume())) == (
             "the case is not paused: there is nothing to resume"
         )
         assert (
             await rejected(
                 handle.execute_update(
                     CaseSlaWorkflow.apply_process,
-                    {"process": premium(), "calendars": {OFFICE.name: OFFICE}},
+                    ApplyProcess(process=premium(), calendars={OFFICE.name: OFFICE}),
                 )
             )
             == "the case already runs version 1"
         )
         # A bad signal is dropped and logged; the case is untouched.
-        await handle.signal("pause", {"why": "no reason field"})
-        await handle.signal("complete_milestone", "not even an object")
+        await handle.signal(CaseSlaWorkflow.pause_signal, {"why": "no reason field"})
+        await handle.signal(CaseSlaWorkflow.complete_milestone_signal, "not even an object")
         await travel_to(env, at(monday, 0, 13, 5))
         tracker = await handle.query(CaseSlaWorkflow.tracker)
         assert not tracker.paused
-        await handle.execute_update(CaseSlaWorkflow.close, None)
+        await handle.execute_update(CaseSlaWorkflow.close, Close())
         await handle.result()
         # The workflow has ended: the server refuses (the API answers 409 "case is closed").
         with pytest.raises(RPCError):
-            await handle.execute_update(CaseSlaWorkflow.pause, {"reason": "too late"})
+            await handle.execute_update(CaseSlaWorkflow.pause, Pause(reason="too late"))
         await save_history(handle, "bad_commands")
     assert ran(tracker) == [
         ("First Response/1/success/1", wall(at(monday, 0, 9, 10))),
@@ -408,11 +433,11 @@ async def test_signals_are_fire_and_forget_commands(env: WorkflowEnvironment) ->
         await travel_to(env, monday)
         handle = await start(env, task_queue, case(premium(), monday))
         await travel_to(env, at(monday, 0, 9, 5))
-        await handle.signal("record_event", {"type": "agent_replied"})
-        await handle.signal("pause", {"reason": "customer on holiday"})
+        await handle.signal(CaseSlaWorkflow.record_event_signal, RecordEvent(type="agent_replied"))
+        await handle.signal(CaseSlaWorkflow.pause_signal, Pause(reason="customer on holiday"))
         await travel_to(env, at(monday, 0, 9, 30))
         tracker = await handle.query(CaseSlaWorkflow.tracker)
-        await handle.signal("close")
+        await handle.signal(CaseSlaWorkflow.close_signal)
         result = await handle.result()
     assert tracker.milestones[0].state == "completed"
     assert tracker.paused
@@ -428,7 +453,7 @@ async def test_failed_delivery_is_recorded_and_the_case_goes_on(env: WorkflowEnv
         handle = await start(env, task_queue, case(premium(), monday))
         await travel_to(env, at(monday, 0, 10, 45))
         tracker = await handle.query(CaseSlaWorkflow.tracker)
-        await handle.execute_update(CaseSlaWorkflow.close, None)
+        await handle.execute_update(CaseSlaWorkflow.close, Close())
     statuses = {f"{a.kind}/{a.n}": (a.status, a.error) for a in tracker.milestones[0].actions}
     assert statuses["violation/1"] == ("delivered", None)
     assert statuses["violation/2"][0] == "failed"
@@ -448,14 +473,16 @@ async def test_continue_as_new_carries_all_state(env: WorkflowEnvironment) -> No
         handle = await start(env, task_queue, start_case)
         for hour in (10, 11, 12, 13, 14):
             await travel_to(env, at(monday, 0, hour))
-            await handle.execute_update(CaseSlaWorkflow.record_event, {"type": "agent_replied"})
-        await handle.execute_update(CaseSlaWorkflow.pause, {"reason": "weekend"})
+            await handle.execute_update(
+                CaseSlaWorkflow.record_event, RecordEvent(type="agent_replied")
+            )
+        await handle.execute_update(CaseSlaWorkflow.pause, Pause(reason="weekend"))
         await travel_to(env, at(monday, 0, 15))
-        await handle.execute_update(CaseSlaWorkflow.resume, None)
+        await handle.execute_update(CaseSlaWorkflow.resume, Resume())
         await travel_to(env, at(monday, 1, 16))
         latest = env.client.get_workflow_handle(handle.id)
         tracker = await latest.query(CaseSlaWorkflow.tracker)
-        await latest.execute_update(CaseSlaWorkflow.close, None)
+        await latest.execute_update(CaseSlaWorkflow.close, Close())
         first_run = env.client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id)
         first_events = [event async for event in first_run.fetch_history_events()]
     continued = "workflow_execution_continued_as_new_event_attributes"
@@ -478,12 +505,14 @@ async def test_history_stays_small(env: WorkflowEnvironment) -> None:
         await travel_to(env, monday)
         handle = await start(env, task_queue, case(premium(), monday))
         await travel_to(env, at(monday, 0, 9, 5))
-        await handle.execute_update(CaseSlaWorkflow.pause, {"reason": "waiting"})
+        await handle.execute_update(CaseSlaWorkflow.pause, Pause(reason="waiting"))
         await travel_to(env, at(monday, 0, 9, 10))
-        await handle.execute_update(CaseSlaWorkflow.resume, None)
-        await handle.execute_update(CaseSlaWorkflow.record_event, {"type": "agent_replied"})
-        await handle.execute_update(CaseSlaWorkflow.update_case, {"fields": {"stage": "Fixing"}})
-        await handle.execute_update(CaseSlaWorkflow.close, {"fields": {"status": "Solved"}})
+        await handle.execute_update(CaseSlaWorkflow.resume, Resume())
+        await handle.execute_update(CaseSlaWorkflow.record_event, RecordEvent(type="agent_replied"))
+        await handle.execute_update(
+            CaseSlaWorkflow.update_case, UpdateCase(fields={"stage": "Fixing"})
+        )
+        await handle.execute_update(CaseSlaWorkflow.close, Close(fields={"status": "Solved"}))
         result = await handle.result()
         events = [event async for event in handle.fetch_history_events()]
         await save_history(handle, "small_history")

@@ -8,9 +8,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.stormhaven import OFFICE, WAITING, premium, premium_case
-from workflows.clock import CaseClock, CommandRejectedError
-from workflows.contract import ActionRequest, EntitlementProcess
+from tests.helpers.stormhaven import OFFICE, WAITING, premium, premium_case
+from workflows.case_state import Instance
+from workflows.clock import CaseClock
+from workflows.contract import (
+    ActionRequest,
+    ApplyProcess,
+    Close,
+    CommandRejectedError,
+    CompleteMilestone,
+    EntitlementProcess,
+    Pause,
+    RecordEvent,
+    Resume,
+    UpdateCase,
+)
 
 NY = ZoneInfo("America/New_York")
 H = timedelta(hours=1)
@@ -34,6 +46,15 @@ def open_case(
 def open_process(process: EntitlementProcess, opened_at: datetime, **fields: Any) -> CaseClock:
     start = premium_case(**fields).model_copy(update={"process": process, "opened_at": opened_at})
     return CaseClock.open_case(start, opened_at)
+
+
+def complete(
+    clock: CaseClock, milestone: str, at: datetime | None, now: datetime
+) -> tuple[Instance, list[ActionRequest]]:
+    """Complete a milestone: the instance completed, and the actions due."""
+    applied = clock.apply(CompleteMilestone(milestone=milestone, at=at), now)
+    assert applied.completed is not None
+    return applied.completed, applied.requests
 
 
 def keys(requests: list[ActionRequest]) -> list[str]:
@@ -84,7 +105,7 @@ class TestStormhaven:
         clock = open_case()
         clock.advance(ny(2026, 3, 9, 9, 15))
         before = clock.tracker(ny(2026, 3, 9, 9, 25)).milestones[0].business_elapsed
-        clock.update_fields({"status": WAITING}, ny(2026, 3, 9, 9, 25))
+        clock.apply(UpdateCase(fields={"status": WAITING}), ny(2026, 3, 9, 9, 25))
         tracker = clock.tracker(ny(2026, 3, 9, 10, 0))
         assert tracker.paused
         assert tracker.sla_state == "paused"
@@ -92,7 +113,7 @@ class TestStormhaven:
         assert tracker.milestones[0].target_at is None
         assert tracker.milestones[0].business_elapsed == before == 55 * MIN
         assert clock.next_due() is None
-        clock.update_fields({"status": "Open"}, ny(2026, 3, 9, 11, 0))
+        clock.apply(UpdateCase(fields={"status": "Open"}), ny(2026, 3, 9, 11, 0))
         after = clock.tracker(ny(2026, 3, 9, 11, 0)).milestones[0]
         assert after.business_elapsed == 55 * MIN
         assert after.target_at == ny(2026, 3, 9, 11, 5)
@@ -101,9 +122,9 @@ class TestStormhaven:
 
     def test_completions_by_event_and_by_field(self) -> None:
         clock = open_case()
-        clock.record_event("agent_replied", ny(2026, 3, 9, 9, 20))
-        clock.update_fields({"stage": "Investigating"}, ny(2026, 3, 9, 10, 0))
-        clock.update_fields({"status": "Solved"}, ny(2026, 3, 10, 9, 0))
+        clock.apply(RecordEvent(type="agent_replied"), ny(2026, 3, 9, 9, 20))
+        clock.apply(UpdateCase(fields={"stage": "Investigating"}), ny(2026, 3, 9, 10, 0))
+        clock.apply(UpdateCase(fields={"status": "Solved"}), ny(2026, 3, 10, 9, 0))
         states = {
             m.name: (m.state, m.violated) for m in clock.tracker(ny(2026, 3, 10, 9)).milestones
         }
@@ -118,7 +139,7 @@ class TestStormhaven:
 class TestCompletion:
     def test_completing_exactly_at_target_is_on_time(self) -> None:
         clock = open_case()
-        instance, fired = clock.complete("First Response", None, ny(2026, 3, 9, 9, 30))
+        instance, fired = complete(clock, "First Response", None, ny(2026, 3, 9, 9, 30))
         assert instance.state == "completed"
         assert not instance.violated
         assert keys(fired) == [
@@ -128,7 +149,7 @@ class TestCompletion:
 
     def test_late_completion_is_completed_violated_and_runs_success(self) -> None:
         clock = open_case()
-        instance, fired = clock.complete("First Response", None, ny(2026, 3, 9, 9, 31))
+        instance, fired = complete(clock, "First Response", None, ny(2026, 3, 9, 9, 31))
         assert (instance.state, instance.violated) == ("completed", True)
         assert instance.violated_at == ny(2026, 3, 9, 9, 30)
         assert "First Response/success/1@Mon 09:31" in keys(fired)
@@ -136,7 +157,9 @@ class TestCompletion:
     def test_backdated_completion_counts_from_at(self) -> None:
         clock = open_case()
         clock.advance(ny(2026, 3, 9, 9, 20))
-        instance, _ = clock.complete("First Response", ny(2026, 3, 9, 9, 25), ny(2026, 3, 9, 9, 40))
+        instance, _ = complete(
+            clock, "First Response", ny(2026, 3, 9, 9, 25), ny(2026, 3, 9, 9, 40)
+        )
         assert instance.completed_at == ny(2026, 3, 9, 9, 25)
         assert not instance.violated
 
@@ -159,32 +182,32 @@ class TestCompletion:
         clock = open_case()
         clock.advance(ny(2026, 3, 9, 9, 20))
         with pytest.raises(CommandRejectedError, match=message):
-            clock.complete(name, at, ny(2026, 3, 9, 9, 20))
+            complete(clock, name, at, ny(2026, 3, 9, 9, 20))
 
     def test_complete_twice_is_rejected(self) -> None:
         clock = open_case()
-        clock.complete("first response", None, ny(2026, 3, 9, 9, 20))
+        complete(clock, "first response", None, ny(2026, 3, 9, 9, 20))
         with pytest.raises(CommandRejectedError, match="'First Response' is already completed"):
-            clock.complete("First Response", None, ny(2026, 3, 9, 9, 21))
+            complete(clock, "First Response", None, ny(2026, 3, 9, 9, 21))
 
 
 class TestPause:
     def test_manual_pause_with_reason_and_resume(self) -> None:
         clock = open_case()
-        clock.pause("waiting for logs", ny(2026, 3, 9, 9, 10))
+        clock.apply(Pause(reason="waiting for logs"), ny(2026, 3, 9, 9, 10))
         with pytest.raises(CommandRejectedError, match="already paused since"):
-            clock.pause("again", ny(2026, 3, 9, 9, 11))
-        clock.resume(ny(2026, 3, 9, 10, 10))
+            clock.apply(Pause(reason="again"), ny(2026, 3, 9, 9, 11))
+        clock.apply(Resume(), ny(2026, 3, 9, 10, 10))
         assert clock.state.pauses[0].reason == "waiting for logs"
         assert targets(clock, ny(2026, 3, 9, 10, 10))["First Response"] == ny(2026, 3, 9, 10, 30)
 
     def test_resume_when_not_paused_is_rejected(self) -> None:
         with pytest.raises(CommandRejectedError, match="not paused: there is nothing to resume"):
-            open_case().resume(ny(2026, 3, 9, 9))
+            open_case().apply(Resume(), ny(2026, 3, 9, 9))
 
     def test_max_pause_resumes_by_itself(self) -> None:
         clock = open_process(premium(max_pause="2h"), FRIDAY_1630)
-        clock.pause("waiting", ny(2026, 3, 9, 9, 10))
+        clock.apply(Pause(reason="waiting"), ny(2026, 3, 9, 9, 10))
         assert clock.next_due() == ny(2026, 3, 9, 11, 10)
         fired = clock.advance(ny(2026, 3, 9, 11, 20))
         assert clock.state.pauses[0].resumed_by == "max_pause"
@@ -194,13 +217,13 @@ class TestPause:
 
     def test_resume_overrides_the_pause_rule_until_it_stops_holding(self) -> None:
         clock = open_case()
-        clock.update_fields({"status": WAITING}, ny(2026, 3, 9, 9, 0))
-        clock.resume(ny(2026, 3, 9, 10, 0))
+        clock.apply(UpdateCase(fields={"status": WAITING}), ny(2026, 3, 9, 9, 0))
+        clock.apply(Resume(), ny(2026, 3, 9, 10, 0))
         assert not clock.paused
-        clock.update_fields({"priority": "High"}, ny(2026, 3, 9, 10, 5))
+        clock.apply(UpdateCase(fields={"priority": "High"}), ny(2026, 3, 9, 10, 5))
         assert not clock.paused
-        clock.update_fields({"status": "Open"}, ny(2026, 3, 9, 10, 10))
-        clock.update_fields({"status": WAITING}, ny(2026, 3, 9, 10, 20))
+        clock.apply(UpdateCase(fields={"status": "Open"}), ny(2026, 3, 9, 10, 10))
+        clock.apply(UpdateCase(fields={"status": WAITING}), ny(2026, 3, 9, 10, 20))
         assert clock.paused
 
     def test_paused_case_starts_new_milestones_paused(self) -> None:
@@ -229,7 +252,7 @@ def customer_update(recurrence: str) -> EntitlementProcess:
 class TestRecurrence:
     def test_independent_starts_again_at_completion(self) -> None:
         clock = open_process(customer_update("independent"), ny(2026, 3, 9, 9))
-        clock.record_event("agent_replied", ny(2026, 3, 9, 11))
+        clock.apply(RecordEvent(type="agent_replied"), ny(2026, 3, 9, 11))
         second = clock.instance("Customer Update")
         assert second is not None
         assert (second.number, second.started_at) == (2, ny(2026, 3, 9, 11))
@@ -237,29 +260,29 @@ class TestRecurrence:
 
     def test_sequential_keeps_the_cadence_of_the_previous_target(self) -> None:
         clock = open_process(customer_update("sequential"), ny(2026, 3, 9, 9))
-        clock.record_event("agent_replied", ny(2026, 3, 9, 11))
+        clock.apply(RecordEvent(type="agent_replied"), ny(2026, 3, 9, 11))
         second = clock.instance("Customer Update")
         assert second is not None
         assert second.started_at == ny(2026, 3, 9, 17)  # the first one's target
         assert targets(clock, ny(2026, 3, 9, 11))["Customer Update"] == ny(2026, 3, 10, 17)
         with pytest.raises(CommandRejectedError, match="cannot be completed before then"):
-            clock.complete("Customer Update", None, ny(2026, 3, 9, 12))
+            complete(clock, "Customer Update", None, ny(2026, 3, 9, 12))
         # An agent reply before the next instance starts completes nothing.
-        clock.record_event("agent_replied", ny(2026, 3, 9, 12))
+        clock.apply(RecordEvent(type="agent_replied"), ny(2026, 3, 9, 12))
         assert clock.instance("Customer Update") is second
         assert second.state == "active"
 
     def test_sequential_after_a_late_completion_starts_at_completion(self) -> None:
         clock = open_process(customer_update("sequential"), ny(2026, 3, 9, 9))
-        clock.record_event("agent_replied", ny(2026, 3, 10, 10))
+        clock.apply(RecordEvent(type="agent_replied"), ny(2026, 3, 10, 10))
         second = clock.instance("Customer Update")
         assert second is not None
         assert second.started_at == ny(2026, 3, 10, 10)
 
     def test_none_happens_once(self) -> None:
         clock = open_case()
-        clock.record_event("agent_replied", ny(2026, 3, 9, 9, 5))
-        clock.record_event("agent_replied", ny(2026, 3, 9, 9, 6))
+        clock.apply(RecordEvent(type="agent_replied"), ny(2026, 3, 9, 9, 5))
+        clock.apply(RecordEvent(type="agent_replied"), ny(2026, 3, 9, 9, 6))
         assert [i.number for i in clock.state.instances if i.milestone == "First Response"] == [1]
 
 
@@ -278,14 +301,14 @@ class TestStartAndCancel:
 
     def test_start_from_criteria_counts_from_the_match(self) -> None:
         clock = open_process(self.process("criteria"), ny(2026, 3, 9, 9))
-        clock.update_fields({"escalated": True}, ny(2026, 3, 9, 10))
+        clock.apply(UpdateCase(fields={"escalated": True}), ny(2026, 3, 9, 10))
         assert targets(clock, ny(2026, 3, 9, 10)) == {"Escalation Response": ny(2026, 3, 9, 12)}
 
     def test_start_from_process_counts_from_case_entry_minus_pauses(self) -> None:
         clock = open_process(self.process("process"), ny(2026, 3, 9, 9))
-        clock.pause("x", ny(2026, 3, 9, 9, 30))
-        clock.resume(ny(2026, 3, 9, 10))
-        clock.update_fields({"escalated": True}, ny(2026, 3, 9, 10, 15))
+        clock.apply(Pause(reason="x"), ny(2026, 3, 9, 9, 30))
+        clock.apply(Resume(), ny(2026, 3, 9, 10))
+        clock.apply(UpdateCase(fields={"escalated": True}), ny(2026, 3, 9, 10, 15))
         (status,) = clock.tracker(ny(2026, 3, 9, 10, 15)).milestones
         assert status.started_at == ny(2026, 3, 9, 9)
         assert status.business_elapsed == 45 * MIN
@@ -293,8 +316,8 @@ class TestStartAndCancel:
 
     def test_cancelled_when_start_conditions_stop_holding(self) -> None:
         clock = open_process(self.process("criteria"), ny(2026, 3, 9, 9))
-        clock.update_fields({"escalated": True}, ny(2026, 3, 9, 10))
-        clock.update_fields({"escalated": False}, ny(2026, 3, 9, 10, 30))
+        clock.apply(UpdateCase(fields={"escalated": True}), ny(2026, 3, 9, 10))
+        clock.apply(UpdateCase(fields={"escalated": False}), ny(2026, 3, 9, 10, 30))
         instance = clock.instance("Escalation Response")
         assert instance is not None
         assert (instance.state, instance.cancel_reason) == (
@@ -325,16 +348,16 @@ class TestRetarget:
     def test_priority_change_keeps_elapsed_and_takes_the_new_target(self) -> None:
         clock = open_process(self.rules(), ny(2026, 3, 9, 9), priority="Low")
         assert targets(clock, ny(2026, 3, 9, 9)) == {"Resolution": ny(2026, 3, 9, 17)}
-        clock.update_fields({"priority": "Urgent"}, ny(2026, 3, 9, 10))
+        clock.apply(UpdateCase(fields={"priority": "Urgent"}), ny(2026, 3, 9, 10))
         (status,) = clock.tracker(ny(2026, 3, 9, 10)).milestones
         assert (status.target, status.target_at) == (2 * H, ny(2026, 3, 9, 11))
         assert status.business_elapsed == H
 
     def test_breach_after_retarget_is_never_taken_back(self) -> None:
         clock = open_process(self.rules(), ny(2026, 3, 9, 9), priority="Urgent")
-        fired = clock.update_fields({"priority": "Low"}, ny(2026, 3, 9, 12))
+        fired = clock.apply(UpdateCase(fields={"priority": "Low"}), ny(2026, 3, 9, 12)).requests
         assert keys(fired) == ["Resolution/violation/1@Mon 11:00"]
-        clock.update_fields({"note": "x"}, ny(2026, 3, 9, 12, 5))
+        clock.apply(UpdateCase(fields={"note": "x"}), ny(2026, 3, 9, 12, 5))
         instance = clock.instance("Resolution")
         assert instance is not None
         assert instance.violated
@@ -342,15 +365,15 @@ class TestRetarget:
 
     def test_lowering_the_target_below_elapsed_breaches_at_once(self) -> None:
         clock = open_process(self.rules(), ny(2026, 3, 9, 9), priority="Low")
-        fired = clock.update_fields({"priority": "Urgent"}, ny(2026, 3, 9, 12))
+        fired = clock.apply(UpdateCase(fields={"priority": "Urgent"}), ny(2026, 3, 9, 12)).requests
         assert keys(fired) == ["Resolution/violation/1@Mon 11:00"]
 
 
 class TestApplyProcessAndClose:
     def test_apply_process_keeps_history_and_retargets(self) -> None:
         clock = open_case()
-        clock.pause("x", ny(2026, 3, 9, 9, 10))
-        clock.resume(ny(2026, 3, 9, 9, 40))
+        clock.apply(Pause(reason="x"), ny(2026, 3, 9, 9, 10))
+        clock.apply(Resume(), ny(2026, 3, 9, 9, 40))
         v1 = premium()
         v2 = premium(
             version=2,
@@ -360,7 +383,9 @@ class TestApplyProcessAndClose:
                 if m.name != "Triage"
             ],
         )
-        clock.apply_process(v2, {OFFICE.name: OFFICE}, ny(2026, 3, 9, 9, 50))
+        clock.apply(
+            ApplyProcess(process=v2, calendars={OFFICE.name: OFFICE}), ny(2026, 3, 9, 9, 50)
+        )
         statuses = {m.name: m for m in clock.tracker(ny(2026, 3, 9, 9, 50)).milestones}
         assert statuses["First Response"].business_elapsed == 50 * MIN
         assert statuses["First Response"].target_at == ny(2026, 3, 9, 11, 0)
@@ -368,21 +393,23 @@ class TestApplyProcessAndClose:
         assert statuses["Triage"].cancel_reason == "removed by version 2"
         assert clock.state.pauses[0].reason == "x"
         with pytest.raises(CommandRejectedError, match="already runs version 2"):
-            clock.apply_process(v2, {OFFICE.name: OFFICE}, ny(2026, 3, 9, 9, 55))
+            clock.apply(
+                ApplyProcess(process=v2, calendars={OFFICE.name: OFFICE}), ny(2026, 3, 9, 9, 55)
+            )
 
     def test_close_cancels_what_is_open_and_refuses_more(self) -> None:
         clock = open_case()
-        clock.record_event("agent_replied", ny(2026, 3, 9, 9, 5))
-        clock.close({"status": "Closed"}, ny(2026, 3, 9, 9, 30))
+        clock.apply(RecordEvent(type="agent_replied"), ny(2026, 3, 9, 9, 5))
+        clock.apply(Close(fields={"status": "Closed"}), ny(2026, 3, 9, 9, 30))
         tracker = clock.tracker(ny(2026, 3, 9, 9, 30))
         assert tracker.sla_state == "done"
         assert [m.state for m in tracker.milestones] == ["completed", "cancelled", "cancelled"]
         with pytest.raises(CommandRejectedError, match=r"was closed at .*: it takes no more"):
-            clock.pause("late", ny(2026, 3, 9, 10))
+            clock.apply(Pause(reason="late"), ny(2026, 3, 9, 10))
 
     def test_exit_when_closes_the_case(self) -> None:
         clock = open_case()
-        clock.update_fields({"status": "Closed"}, ny(2026, 3, 9, 9, 5))
+        clock.apply(UpdateCase(fields={"status": "Closed"}), ny(2026, 3, 9, 9, 5))
         assert clock.closed
 
     def test_retroactive_open_catches_up_on_past_due_actions(self) -> None:
@@ -461,20 +488,22 @@ def run(clock: CaseClock, command: str, now: datetime) -> list[ActionRequest]:
         case "advance":
             return clock.advance(now)
         case "pause":
-            return clock.pause("random", now)
+            return clock.apply(Pause(reason="random"), now).requests
         case "resume":
-            return clock.resume(now)
+            return clock.apply(Resume(), now).requests
         case "waiting" | "open":
-            return clock.update_fields({"status": WAITING if command == "waiting" else "Open"}, now)
+            return clock.apply(
+                UpdateCase(fields={"status": WAITING if command == "waiting" else "Open"}), now
+            ).requests
         case "reply":
-            return clock.record_event("agent_replied", now)
+            return clock.apply(RecordEvent(type="agent_replied"), now).requests
         case "triage":
-            return clock.update_fields({"stage": "Triaged"}, now)
+            return clock.apply(UpdateCase(fields={"stage": "Triaged"}), now).requests
         case "solve":
-            return clock.update_fields({"status": "Solved"}, now)
+            return clock.apply(UpdateCase(fields={"status": "Solved"}), now).requests
         case "urgent" | "low":
-            return clock.update_fields({"priority": command.title()}, now)
+            return clock.apply(UpdateCase(fields={"priority": command.title()}), now).requests
         case "complete_fr":
-            return clock.complete("First Response", None, now)[1]
+            return complete(clock, "First Response", None, now)[1]
         case _:
-            return clock.complete("Resolution", None, now)[1]
+            return complete(clock, "Resolution", None, now)[1]

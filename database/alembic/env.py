@@ -3,9 +3,8 @@
 from alembic import context
 from sqlalchemy import Connection
 
-import api.models  # noqa: F401  (registers every table on the metadata)
-from api.config import ApiSettings
-from api.db import Base, engine_for
+import database.models  # noqa: F401  (registers every table on the metadata)
+from database.engine import Base, DatabaseSettings, engine_for
 
 
 def run(connection: Connection) -> None:
@@ -23,6 +22,6 @@ connectable = context.config.attributes.get("connection")
 if connectable is not None:
     run(connectable)
 else:
-    with engine_for(ApiSettings().database_url).connect() as connection:
+    with engine_for(DatabaseSettings().database_url).connect() as connection:
         run(connection)
         connection.commit()

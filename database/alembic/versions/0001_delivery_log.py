@@ -7,7 +7,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-import api.db
+import database.engine
 
 revision = "0001"
 down_revision = None
@@ -28,10 +28,10 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("due_at", api.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("first_attempt_at", api.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_attempt_at", api.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("delivered_at", api.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("due_at", database.engine.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("first_attempt_at", database.engine.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_attempt_at", database.engine.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", database.engine.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("idempotency_key", name=op.f("pk_delivery")),
     )
     with op.batch_alter_table("delivery", schema=None) as batch_op:

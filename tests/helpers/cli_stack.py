@@ -25,11 +25,11 @@ from temporalio.testing import WorkflowEnvironment
 from api.config import ApiSettings
 from api.deps import Services
 from api.main import create_app
-from api.migrations import upgrade
-from tests.api.conftest import ADMIN_KEY, closed_port, use_temporal
-from tests.conftest import running_worker
-from tests.workflows.case_harness import ActionRecorder
-from worker import TemporalSettings
+from database.migrations import upgrade
+from temporal_connection.client import TemporalSettings
+from tests.helpers import running_worker
+from tests.helpers.api import ADMIN_KEY, closed_port, use_temporal
+from tests.helpers.cases import ActionRecorder
 from workflows.contract import case_workflow_id
 
 HOOK = {"handler": "webhook", "params": {"url": "https://crm.example/hooks/sla"}}

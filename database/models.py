@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from api.db import Base, UTCDateTime, utcnow
+from database.engine import Base, UTCDateTime, utcnow
 
 
 class DeliveryRecord(Base):

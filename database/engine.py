@@ -1,7 +1,7 @@
-"""The config database: the declarative base, an aware UTC timestamp type, engines and sessions.
+"""The declarative base, an aware UTC timestamp type, engines and sessions of the config database.
 
-Shared by the config service and by the action activities (their delivery log). Runs on SQLite
-and PostgreSQL; the schema is owned by the Alembic migrations in `api/alembic`.
+Runs on SQLite and PostgreSQL; the schema is owned by the Alembic migrations in
+`database/alembic`. `DATABASE_URL` names the database (a SQLite file under ./var by default).
 """
 
 from collections.abc import Iterator
@@ -10,10 +10,23 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+DEFAULT_DATABASE_URL = f"sqlite:///{Path('var') / 'sla.sqlite'}"
+
+
+class DatabaseSettings(BaseSettings):
+    """`DATABASE_URL`, for the programs that only need the database (migrations)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = Field(default=DEFAULT_DATABASE_URL)
+
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from tests.stormhaven import OFFICE, WAITING, milestone_actions
+from tests.helpers.stormhaven import OFFICE, WAITING, milestone_actions
 
 
 def names(response: httpx.Response) -> list[str]:

@@ -27,7 +27,7 @@ from workflows.contract import (
 
 NY = ZoneInfo("America/New_York")
 HANDLERS = ("webhook", "email", "case_update", "escalate")
-HISTORIES = Path(__file__).parent.parent / "histories"
+HISTORIES = Path(__file__).parent.parent / "workflows" / "histories"
 
 
 @dataclass

@@ -7,7 +7,7 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
-import api.db
+import database.engine
 
 revision = "0002"
 down_revision = "0001"
@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("prefix", sa.String(length=12), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
         sa.Column("roles", sa.JSON(), nullable=False),
-        sa.Column("created_at", api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", database.engine.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_key")),
         sa.UniqueConstraint("key_hash", name=op.f("uq_api_key_key_hash")),
     )
@@ -33,8 +33,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("name_key", sa.String(length=800), nullable=False),
         sa.Column("definition", sa.Text(), nullable=False),
-        sa.Column("created_at", api.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", database.engine.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", database.engine.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_business_hours")),
         sa.UniqueConstraint("name_key", name=op.f("uq_business_hours_name_key")),
     )
@@ -47,8 +47,8 @@ def upgrade() -> None:
         sa.Column("account_id", sa.String(length=200), nullable=True),
         sa.Column("relationship_type", sa.String(length=200), nullable=True),
         sa.Column("latest_version", sa.Integer(), nullable=False),
-        sa.Column("created_at", api.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", database.engine.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", database.engine.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_entitlement_process")),
         sa.UniqueConstraint("name_key", name=op.f("uq_entitlement_process_name_key")),
     )
@@ -76,8 +76,8 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("reporting_category", sa.String(length=100), nullable=True),
         sa.Column("recurrence", sa.String(length=20), nullable=False),
-        sa.Column("created_at", api.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", database.engine.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", database.engine.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "(scope = 'global' AND account_id IS NULL AND relationship_type IS NULL)"
             " OR (scope = 'account' AND account_id IS NOT NULL AND relationship_type IS NULL)"
@@ -107,7 +107,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("definition", sa.Text(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
-        sa.Column("created_at", api.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", database.engine.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["process_id"],
             ["entitlement_process.id"],

@@ -7,7 +7,7 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
-import api.db
+import database.engine
 
 revision = "0003"
 down_revision = "0002"
@@ -18,7 +18,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("lease_until", api.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("lease_until", database.engine.UTCDateTime(timezone=True), nullable=True)
         )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from api.db import engine_for
+from database.engine import engine_for
 
 ALEMBIC_INI = Path(__file__).parent.parent / "alembic.ini"
 

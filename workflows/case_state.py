@@ -1,0 +1,87 @@
+"""What the milestone clock knows about a case: its fields, its pinned process and calendars, its
+milestone instances with their running segments of business time, its pauses and its timeline.
+
+Plain data (pydantic), carried whole into a continued-as-new run; the rules that change it live in
+`workflows.clock`, the arithmetic on segments in `workflows.business_time`. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field
+
+from workflows.business_hours import BusinessHours
+from workflows.contract import (
+    ActionStatus,
+    CaseFields,
+    EntitlementProcess,
+    InstanceState,
+    PauseRecord,
+    TimelineEvent,
+)
+
+
+class Segment(BaseModel):
+    """A stretch of running clock: business time elapses from `start` until `end` (or now)."""
+
+    start: datetime
+    end: datetime | None = None
+    calendar: str
+    elapsed_before: timedelta
+
+
+class Instance(BaseModel):
+    """The runtime state of one milestone instance."""
+
+    milestone: str
+    number: int
+    started_at: datetime
+    target: timedelta
+    calendar: str
+    state: InstanceState = "active"
+    segments: list[Segment] = Field(default_factory=list)
+    violated_at: datetime | None = None
+    completed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    fired: list[str] = Field(default_factory=list)
+    """Thresholds already passed, as `<kind>/<n>`; `violation/0` is the breach itself."""
+    last_fired_at: datetime | None = None
+    actions: list[ActionStatus] = Field(default_factory=list)
+
+    @property
+    def open(self) -> bool:
+        return self.state in ("active", "paused")
+
+    @property
+    def violated(self) -> bool:
+        return self.violated_at is not None
+
+    @property
+    def ended_at(self) -> datetime | None:
+        return self.completed_at or self.cancelled_at
+
+
+class CaseState(BaseModel):
+    """Everything the clock knows about a case; carried across continue-as-new."""
+
+    case_id: str
+    fields: CaseFields
+    opened_at: datetime
+    process: EntitlementProcess
+    calendars: dict[str, BusinessHours]
+    """The process's calendars by name, with their public holidays written out (pinned)."""
+    instances: list[Instance] = Field(default_factory=list)
+    pauses: list[PauseRecord] = Field(default_factory=list)
+    manual_pause: bool = False
+    rule_suppressed: bool = False
+    """`pause_when` still holds but the case was resumed (by command or `max_pause`): ignore the
+    rule until it stops holding."""
+    closed_at: datetime | None = None
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    """What happened, in the order the clock learned it (sort by `at` to read it)."""
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.pauses) and self.pauses[-1].resumed_at is None

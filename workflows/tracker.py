@@ -1,0 +1,95 @@
+"""What ops and agents read of a case: each milestone instance's countdown (Salesforce's Milestone
+Tracker), the case's SLA state and next deadline (its search attributes), and its timeline.
+
+Projections of the clock's state, as of an instant; they never change it. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from workflows.business_time import ZERO, BusinessTime, stopped
+from workflows.case_state import CaseState, Instance
+from workflows.contract import CaseTracker, MilestoneStatus, SlaState, TimelineEvent
+
+
+def milestone_status(
+    state: CaseState, time: BusinessTime, instance: Instance, now: datetime
+) -> MilestoneStatus:
+    """One instance as the tracker shows it, as of `now`."""
+    milestone = state.process.milestone(instance.milestone)
+    end = instance.ended_at or now
+    elapsed = time.elapsed(instance, end) if end >= instance.started_at else ZERO
+    target_at = time.target_at(instance)
+    since = None if target_at is None or end <= target_at else end - target_at
+    return MilestoneStatus(
+        name=instance.milestone,
+        instance=instance.number,
+        color=milestone.color if milestone else "#888888",
+        recurrence=milestone.recurrence if milestone else "none",
+        state=instance.state,
+        violated=instance.violated or (since is not None and instance.open),
+        started_at=instance.started_at,
+        target=instance.target,
+        target_at=target_at,
+        completed_at=instance.completed_at,
+        cancelled_at=instance.cancelled_at,
+        cancel_reason=instance.cancel_reason,
+        violated_at=instance.violated_at,
+        business_elapsed=elapsed,
+        business_remaining=max(instance.target - elapsed, ZERO),
+        stopped=stopped(state.pauses, instance.started_at, end),
+        time_since_target=since,
+        warnings_fired=sum(key.startswith("warning/") for key in instance.fired),
+        actions=list(instance.actions),
+    )
+
+
+def case_tracker(state: CaseState, time: BusinessTime, now: datetime) -> CaseTracker:
+    """Every milestone's countdown on the case, as of `now`."""
+    current = state.pauses[-1] if state.paused else None
+    return CaseTracker(
+        case_id=state.case_id,
+        process=state.process.name,
+        process_version=state.process.version,
+        sla_state=sla_state(state, now),
+        fields=dict(state.fields),
+        opened_at=state.opened_at,
+        closed_at=state.closed_at,
+        paused=current is not None,
+        pause_reason=current.reason if current else None,
+        next_deadline=next_deadline(state, time),
+        as_of=now,
+        milestones=[milestone_status(state, time, i, now) for i in state.instances],
+        pauses=list(state.pauses),
+    )
+
+
+def sla_state(state: CaseState, now: datetime) -> SlaState:
+    """The worst open state: violated > paused > at_risk > on_track, or done once closed."""
+    if state.closed_at is not None:
+        return "done"
+    open_instances = [i for i in state.instances if i.open and i.started_at <= now]
+    if any(i.violated for i in open_instances):
+        return "violated"
+    if state.paused:
+        return "paused"
+    if any(key.startswith("warning/") for i in open_instances for key in i.fired):
+        return "at_risk"
+    return "on_track"
+
+
+def next_deadline(state: CaseState, time: BusinessTime) -> datetime | None:
+    """The earliest target of a running instance that has not yet been missed."""
+    targets = [
+        target_at
+        for instance in state.instances
+        if instance.state == "active" and not instance.violated
+        if (target_at := time.target_at(instance)) is not None
+    ]
+    return min(targets, default=None)
+
+
+def timeline(state: CaseState) -> list[TimelineEvent]:
+    """What happened to the case's milestones, in the order it happened."""
+    return sorted(state.timeline, key=lambda event: event.at)
