@@ -68,7 +68,9 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
             "workflows.clock",
             "workflows.conditions",
             "workflows.contract",
+            "workflows.limits",
             "workflows.search_attributes",
+            "workflows.thresholds",
             "workflows.tracker",
         )
     )

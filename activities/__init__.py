@@ -3,8 +3,9 @@
 `webhook`, `email`, `case_update` and `escalate` act; `delivery_failed` records that the workflow
 gave up on an action. Every handler consults the delivery log first (a key already delivered is
 not acted on again) and records each attempt, so a retry after a crash delivers at most once
-more, and the receiver can drop even that by the idempotency key. They are synchronous and run on
-the worker's thread pool.
+more, and the receiver can drop even that by the idempotency key. A result's `attempts` is the
+log's count. A failure retrying cannot change (a refusal, a template or parameter that does not
+work) is final at once. They are synchronous and run on the worker's thread pool.
 """
 
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.case_system import escalate_case, update_case_system
 from activities.delivery_log import AttemptInFlightError, DeliveryLog
-from activities.http import failed
+from activities.http import failed, rejected
 from activities.mail import send_email
 from activities.settings import ActionSettings
 from activities.webhook import deliver_webhook
@@ -63,9 +64,10 @@ class ActionHandlers:
         return self._run(request, escalate_case)
 
     @activity.defn(name=DELIVERY_FAILED_HANDLER)
-    def delivery_failed(self, failure: DeliveryFailure) -> None:
-        """The workflow gave up on an action (retries exhausted): mark it failed for ops."""
-        self.log.attempt_failed(failure.request, failure.error, final=True)
+    def delivery_failed(self, failure: DeliveryFailure) -> int:
+        """The workflow gave up on an action (retries exhausted): mark it failed for ops. The
+        number of attempts the log holds, for the workflow to show."""
+        return self.log.attempt_failed(failure.request, failure.error, final=True)
 
     def _run(self, request: ActionRequest, handler: Handler) -> ActionResult:
         # An attempt holds the action until Temporal would have given up on it, and a little.
@@ -82,7 +84,7 @@ class ActionHandlers:
                 detail="already delivered",
             )
         try:
-            detail = handler(request, self.settings)
+            detail = act(handler, request, self.settings)
         except ApplicationError as error:
             self.log.attempt_failed(request, str(error), final=error.non_retryable)
             raise
@@ -90,3 +92,17 @@ class ActionHandlers:
             self.log.attempt_failed(request, repr(error), final=False)
             raise
         return ActionResult(status="delivered", attempts=self.log.delivered(request), detail=detail)
+
+
+def act(handler: Handler, request: ActionRequest, settings: ActionSettings) -> str:
+    """Run `handler`; an error the same request raises again on every retry is final."""
+    try:
+        return handler(request, settings)
+    except (ValueError, TypeError, LookupError) as error:
+        # Network, SMTP and database failures are OSError or library errors; these come from the
+        # request itself (a template, a parameter of the wrong shape): retrying for hours would
+        # only hide them.
+        raise rejected(
+            f"{request.handler} cannot act on this request ({type(error).__name__}: {error}): "
+            "fix the action's params"
+        ) from error

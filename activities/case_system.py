@@ -3,16 +3,19 @@
 `case_update` changes fields on the case (`PATCH {case_system_url}/cases/{case_id}`, e.g.
 `{"fields": {"escalated": true}}`); `escalate` reassigns it to a queue or an owner
 (`POST {case_system_url}/cases/{case_id}/escalations`). Both carry the idempotency key and the
-signature of the `case_system` webhook secret (if set), plus `SLA_CASE_SYSTEM_TOKEN` as a bearer.
+signature of the `case_system` webhook secret (if set), plus `SLA_CASE_SYSTEM_TOKEN` as a bearer,
+so they only ever call the operator's `SLA_CASE_SYSTEM_URL`: an action cannot name another URL.
+That URL is the operator's own, so it needs no entry in SLA_WEBHOOK_ALLOWED_HOSTS.
 """
 
 from typing import Any
 from urllib.parse import quote
 
-from activities.http import check_destination, rejected, send_json
+from activities.destinations import locate, parse_url
+from activities.http import rejected, send_json
 from activities.settings import ActionSettings
 from activities.webhook import webhook_payload
-from workflows.contract import ActionRequest
+from workflows.contract import CASE_SYSTEM_SECRET, ActionRequest
 
 
 def update_case_system(request: ActionRequest, settings: ActionSettings) -> str:
@@ -34,18 +37,20 @@ def escalate_case(request: ActionRequest, settings: ActionSettings) -> str:
 def _call(
     request: ActionRequest, settings: ActionSettings, method: str, suffix: str, body: dict[str, Any]
 ) -> str:
+    if "url" in request.params:
+        raise rejected(
+            f"{request.handler} only calls SLA_CASE_SYSTEM_URL: remove params.url from the action"
+        )
     base = settings.case_system_url
-    url = request.params.get("url") or (
-        f"{base.rstrip('/')}/cases/{quote(request.case_id, safe='')}{suffix}" if base else None
-    )
-    if not isinstance(url, str):
+    if base is None:
         raise rejected("no case system to call: set SLA_CASE_SYSTEM_URL on the worker")
-    check_destination(url, settings.webhook_allowed_hosts, trusted=base)
-    secret = settings.webhook_secrets.get("case_system")
+    url = f"{base.rstrip('/')}/cases/{quote(request.case_id, safe='')}{suffix}"
+    destination = locate(parse_url(url), settings.resolve)
+    secret = settings.webhook_secrets.get(CASE_SYSTEM_SECRET)
     token = settings.case_system_token
     status = send_json(
         method,
-        url,
+        destination,
         {**webhook_payload(request), **body},
         idempotency_key=request.idempotency_key,
         secret=secret.get_secret_value().encode() if secret else None,

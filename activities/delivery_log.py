@@ -85,15 +85,18 @@ class DeliveryLog:
             record.lease_until = None
             return record.attempts
 
-    def attempt_failed(self, request: ActionRequest, error: str, *, final: bool) -> None:
-        """Record a failed attempt (its lease ends); `final` when no retry will follow."""
+    def attempt_failed(self, request: ActionRequest, error: str, *, final: bool) -> int:
+        """Record a failed attempt (its lease ends); `final` when no retry will follow. The
+        number of attempts the action has had (0 when none ever began)."""
         with transaction(self.database_url) as session:
             record = session.get(DeliveryRecord, request.idempotency_key)
-            if record is None or record.status == "delivered":
-                return
-            record.last_error = error[:2000]
-            record.status = "failed" if final else "pending"
-            record.lease_until = None
+            if record is None:
+                return 0
+            if record.status != "delivered":
+                record.last_error = error[:2000]
+                record.status = "failed" if final else "pending"
+                record.lease_until = None
+            return record.attempts
 
     def attempts(self, key: str) -> int:
         with transaction(self.database_url) as session:

@@ -1,5 +1,9 @@
-"""Signed JSON over HTTP for the action handlers: where they may connect, how a body is signed,
-and what an answer means for retrying.
+"""Signed JSON over HTTP for the action handlers: how a body is signed, how it reaches the
+addresses `activities.destinations` checked, and what an answer means for retrying.
+
+The request connects to a checked address, never to what a new lookup of the host answers; it
+still names the host in `Host`, and for https in the TLS server name, against which the
+certificate is verified.
 
 2xx is delivered. 408, 429, 5xx and network errors are retried with backoff. Any other answer
 (4xx, or a redirect, which is never followed) is final: retrying cannot change it.
@@ -7,10 +11,8 @@ and what an answer means for retrying.
 
 import hashlib
 import hmac
-import ipaddress
 import json
-import socket
-from fnmatch import fnmatch
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -41,44 +43,17 @@ def canonical_json(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True, default=str).encode()
 
 
-def check_destination(url: str, allowed_hosts: list[str], trusted: str | None = None) -> None:
-    """Refuse URLs a configuration must not make the worker call.
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A URL as configured, and the addresses its host answered once (checked, for a webhook)."""
 
-    `trusted` is a base URL the operator configured (the case system): calls under it pass.
-    """
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as error:
-        raise rejected(f"invalid URL {url!r}: {error}") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise rejected(f"URL {url!r} must be http or https with a host")
-    if trusted is not None and url.startswith(trusted.rstrip("/") + "/"):
-        return
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    named = any(
-        fnmatch(parsed.host, pattern) or fnmatch(f"{parsed.host}:{port}", pattern)
-        for pattern in allowed_hosts
-    )
-    if allowed_hosts and not named:
-        raise rejected(f"host {parsed.host} is not in SLA_WEBHOOK_ALLOWED_HOSTS: add it to call it")
-    if named:
-        return
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parsed.host, port)}
-    except socket.gaierror as error:
-        raise failed(f"cannot resolve {parsed.host}: {error}") from None
-    for address in addresses:
-        ip = ipaddress.ip_address(str(address).split("%")[0])
-        if not ip.is_global:
-            raise rejected(
-                f"host {parsed.host} resolves to the internal address {ip}: name it in "
-                "SLA_WEBHOOK_ALLOWED_HOSTS to allow it"
-            )
+    url: httpx.URL
+    addresses: tuple[str, ...]
 
 
 def send_json(
     method: str,
-    url: str,
+    destination: Destination,
     payload: dict[str, Any],
     *,
     idempotency_key: str,
@@ -87,8 +62,10 @@ def send_json(
     bearer: str | None = None,
 ) -> int:
     """Send `payload`; the HTTP status of a 2xx answer, else the matching failure."""
+    url = destination.url
     body = canonical_json(payload)
     headers = {
+        "Host": url.netloc.decode("ascii"),
         "Content-Type": "application/json",
         "Idempotency-Key": idempotency_key,
         "User-Agent": USER_AGENT,
@@ -99,7 +76,7 @@ def send_json(
         headers["Authorization"] = f"Bearer {bearer}"
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            response = client.request(method, url, content=body, headers=headers)
+            response = _send_pinned(client, method, destination, body, headers)
     except httpx.TimeoutException:
         raise failed(f"{method} {url} timed out after {timeout:.0f} s") from None
     except httpx.HTTPError as error:
@@ -113,3 +90,28 @@ def send_json(
     if 300 <= status < 400:
         raise rejected(f"{answer}: redirects are not followed; configure the final URL")
     raise rejected(answer)
+
+
+def _send_pinned(
+    client: httpx.Client,
+    method: str,
+    destination: Destination,
+    body: bytes,
+    headers: dict[str, str],
+) -> httpx.Response:
+    url = destination.url
+    # The certificate is checked against the server name (httpcore's `sni_hostname`): it must be
+    # the host, not the address connected to.
+    tls = {"sni_hostname": url.raw_host.decode("ascii")} if url.scheme == "https" else {}
+
+    def send_to(address: str) -> httpx.Response:
+        pinned = url.copy_with(host=address)
+        return client.request(method, pinned, content=body, headers=headers, extensions=tls)
+
+    *others, last = destination.addresses
+    for address in others:
+        try:
+            return send_to(address)
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            continue  # nothing was sent: the next checked address, as a plain connect does
+    return send_to(last)

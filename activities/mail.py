@@ -5,15 +5,22 @@ standard library's `email` package.
 Templates use `$name` placeholders: `$case_id`, `$milestone`, `$instance`, `$event`, `$kind`,
 `$level`, `$target_at`, `$occurred_at`, `$process`, and `$field_<name>` for each case field
 (`$field_priority`). In the HTML body every value is escaped.
+
+Every header value is one plain line: recipients and the sender must be plain addresses, and the
+rendered subject loses its control characters and encoded-word openers (`=?` becomes `= ?`), since
+Python 3.11's email library decodes an encoded word while folding a header and writes out the
+line breaks it holds (CVE-2024-6923): a case field could otherwise add headers and a body.
 """
 
 import hashlib
 import html
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formataddr
 from string import Template
+from typing import Any
 
 from activities.http import failed, rejected
 from activities.settings import ActionSettings
@@ -25,6 +32,12 @@ DEFAULT_TEXT = (
     "Target: $target_at\nAt: $occurred_at\nPriority: $field_priority\n"
 )
 EVENT_WORDS = {"success": "completed", "warning": "is nearing its target", "violation": "missed"}
+PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+)
+"""`local@domain` in ASCII: no display name, comment, quoting, whitespace or control character."""
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def template_values(request: ActionRequest) -> dict[str, str]:
@@ -44,30 +57,65 @@ def template_values(request: ActionRequest) -> dict[str, str]:
     return values
 
 
-def render_message(request: ActionRequest, sender: str) -> EmailMessage:
-    params = request.params
+def header_line(value: str) -> str:
+    """`value` as one safe header line: control characters become spaces, whitespace runs
+    collapse, and the encoded-word opener `=?` is broken up, so nothing is decoded into a break."""
+    return " ".join(CONTROL.sub(" ", value).split()).replace("=?", "= ?")
+
+
+def is_plain_address(value: object) -> bool:
+    return isinstance(value, str) and bool(PLAIN_ADDRESS.fullmatch(value)) and "=?" not in value
+
+
+def recipients_of(params: dict[str, Any]) -> list[str]:
     recipients = params.get("to")
     if isinstance(recipients, str):
         recipients = [recipients]
-    if not recipients or not all(isinstance(r, str) and "@" in r for r in recipients):
+    if not recipients or not isinstance(recipients, list):
         raise rejected("an email action needs params.to: an address or a list of addresses")
+    for recipient in recipients:
+        if not is_plain_address(recipient):
+            raise rejected(
+                f"params.to holds {recipient!r}, which is not a plain address: give addresses "
+                "like lead@example.com, without names, line breaks or encoded words"
+            )
+    return recipients
+
+
+def template(params: dict[str, Any], name: str, default: str) -> Template:
+    text = params.get(name, default)
+    if not isinstance(text, str):
+        raise rejected(
+            f"params.{name} must be a text template with $placeholders, "
+            f"not a {type(text).__name__}: write it as a string"
+        )
+    return Template(text)
+
+
+def render_message(request: ActionRequest, sender: str) -> EmailMessage:
+    params = request.params
+    recipients = recipients_of(params)
+    if not is_plain_address(sender):
+        raise rejected(
+            f"SLA_MAIL_FROM is {sender!r}, which is not a plain address: set it to one like "
+            "sla@example.com on the worker"
+        )
     values = template_values(request)
+    subject = template(params, "subject", DEFAULT_SUBJECT).safe_substitute(values)
+    text = template(params, "text", DEFAULT_TEXT).safe_substitute(values)
     message = EmailMessage()
     message["From"] = formataddr(("SLA milestones", sender))
     message["To"] = ", ".join(recipients)
-    message["Subject"] = Template(str(params.get("subject", DEFAULT_SUBJECT))).safe_substitute(
-        values
-    )
+    message["Subject"] = header_line(subject)
     digest = hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:32]
     # A stable Message-ID lets mail systems drop a message sent twice after a crash.
     message["Message-ID"] = f"<{digest}@sla-milestones>"
-    message["Idempotency-Key"] = request.idempotency_key
-    message.set_content(Template(str(params.get("text", DEFAULT_TEXT))).safe_substitute(values))
+    message["Idempotency-Key"] = header_line(request.idempotency_key)
+    message.set_content(text)
     if "html" in params:
         escaped = {name: html.escape(value) for name, value in values.items()}
-        message.add_alternative(
-            Template(str(params["html"])).safe_substitute(escaped), subtype="html"
-        )
+        body = template(params, "html", "").safe_substitute(escaped)
+        message.add_alternative(body, subtype="html")
     return message
 
 

@@ -7,6 +7,7 @@ never in workflow history: an action's parameters name a secret, they do not car
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from activities.destinations import Resolver, resolve_host
 from database.engine import DEFAULT_DATABASE_URL
 
 
@@ -17,12 +18,16 @@ class ActionSettings(BaseSettings):
     """The config database, which holds the delivery log."""
 
     webhook_secrets: dict[str, SecretStr] = Field(default_factory=dict)
-    """Signing keys by name (JSON): `{"default": "...", "crm": "..."}`; an action picks one with
-    `params.secret` (default: "default")."""
+    """Signing keys by name (JSON): `{"default": "...", "crm": "..."}`; a webhook picks one with
+    `params.secret` (default: "default"), any but `CASE_SYSTEM_SECRET`."""
     webhook_allowed_hosts: list[str] = Field(default_factory=list)
     """Host patterns (`crm.example.com`, `*.example.org`, `127.0.0.1:8080`) a webhook may call.
-    Empty: any public host. Loopback, private and link-local addresses are refused unless a
-    pattern names them, so a configuration cannot turn the worker against internal services."""
+    Empty: any public host. Loopback, private and link-local addresses (or IPv6 addresses
+    embedding one) are refused unless a pattern names the host, so a configuration cannot turn
+    the worker against internal services."""
+    resolve: Resolver = Field(default=resolve_host, exclude=True, repr=False)
+    """Not from the environment: how the HTTP handlers turn a host name into addresses, once per
+    request (the system resolver; tests replace it)."""
     http_timeout_seconds: float = 3.0
     """Per phase (connect, send, read): an attempt ends well within its activity timeout."""
 
@@ -36,7 +41,8 @@ class ActionSettings(BaseSettings):
     mail_from: str = "sla@localhost"
 
     case_system_url: str | None = None
-    """Base URL of the case system's callback API, for `case_update` and `escalate`."""
+    """Base URL of the case system's callback API: the only URL `case_update` and `escalate`
+    call."""
     case_system_token: SecretStr | None = None
 
     @field_validator("case_system_url", "smtp_username", "smtp_ca_file", mode="before")

@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from activities.http import check_destination, rejected, send_json
+from activities.destinations import check_destination
+from activities.http import rejected, send_json
 from activities.settings import ActionSettings
-from workflows.contract import ActionRequest
+from workflows.contract import CASE_SYSTEM_SECRET, ActionRequest
 
 
 def webhook_payload(request: ActionRequest) -> dict[str, Any]:
@@ -26,15 +27,20 @@ def deliver_webhook(request: ActionRequest, settings: ActionSettings) -> str:
     if not isinstance(url, str):
         raise rejected("a webhook action needs params.url")
     secret_name = str(request.params.get("secret", "default"))
+    if secret_name == CASE_SYSTEM_SECRET:
+        raise rejected(
+            f"params.secret {CASE_SYSTEM_SECRET!r} signs the calls to your case system only: "
+            "name another secret of SLA_WEBHOOK_SECRETS"
+        )
     secret = settings.webhook_secrets.get(secret_name)
     if secret is None:
         raise rejected(
             f"no webhook secret named {secret_name!r}: set it in SLA_WEBHOOK_SECRETS on the worker"
         )
-    check_destination(url, settings.webhook_allowed_hosts)
+    destination = check_destination(url, settings.webhook_allowed_hosts, settings.resolve)
     status = send_json(
         "POST",
-        url,
+        destination,
         webhook_payload(request),
         idempotency_key=request.idempotency_key,
         secret=secret.get_secret_value().encode(),

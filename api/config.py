@@ -5,6 +5,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from database.engine import DEFAULT_DATABASE_URL
 
+MIN_ADMIN_KEY_LENGTH = 32
+"""Outside development the bootstrap admin key is a random secret, never a word."""
+
 
 class ApiSettings(BaseSettings):
     """`DATABASE_URL` (a SQLite file under ./var by default), the bootstrap admin key, and limits.
@@ -31,7 +34,12 @@ class ApiSettings(BaseSettings):
     through another API process stops working within this time (at once in this one)."""
 
     @model_validator(mode="after")
-    def _no_default_secrets_outside_development(self) -> "ApiSettings":
-        if self.sla_environment != "development" and self.sla_admin_key in ("admin", "changeme"):
-            raise ValueError("SLA_ADMIN_KEY is a well-known default: set a random one")
+    def _strong_admin_key_outside_development(self) -> "ApiSettings":
+        key = self.sla_admin_key
+        weak = key is not None and len(key) < MIN_ADMIN_KEY_LENGTH
+        if self.sla_environment != "development" and weak:
+            raise ValueError(
+                f"SLA_ADMIN_KEY is shorter than {MIN_ADMIN_KEY_LENGTH} characters; outside "
+                "development set a random one (`openssl rand -hex 32`)"
+            )
         return self

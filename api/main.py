@@ -1,5 +1,6 @@
 """The config service's ASGI app (`api.main:app`): routers, the lifespan that upgrades the
-schema, and the one handler that turns every `SlaError` into its response.
+schema, the request guard (body size, JSON text) that runs before anything else, and the
+handlers that turn every `SlaError` and every invalid request into a JSON answer.
 
     uvicorn api.main:app              # DATABASE_URL, SLA_ADMIN_KEY, TEMPORAL_* from the env
 
@@ -14,6 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -21,6 +23,7 @@ from api.caches import KeyCache, ResponseCache
 from api.config import ApiSettings
 from api.deps import Services
 from api.errors import SlaError
+from api.guard import RequestGuard
 from api.routes import (
     api_keys,
     business_hours,
@@ -93,12 +96,23 @@ def create_app(
             )
         return await http_exception_handler(request, error)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        # FastAPI's own answer echoes each input back: a 3 MB field, a secret, or text that
+        # cannot be encoded. Where and what is enough to fix a request.
+        detail = [
+            {"loc": list(problem["loc"]), "msg": problem["msg"], "type": problem["type"]}
+            for problem in error.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
     @app.exception_handler(SlaError)
     async def sla_error(_request: Request, error: SlaError) -> JSONResponse:
         return JSONResponse(
             {"detail": error.detail}, status_code=error.status_code, headers=error.headers
         )
 
+    app.add_middleware(RequestGuard)
     return app
 
 

@@ -13,12 +13,9 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
-    Discriminator,
     Field,
-    Tag,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -28,19 +25,19 @@ from pydantic import (
 from workflows.business_hours import BusinessHours
 from workflows.contract import (
     MAX_MILESTONES,
-    CaseFields,
+    CaseFieldsGiven,
     CaseId,
     Criteria,
     Duration,
     EntitlementProcess,
+    Instant,
     MilestoneActions,
     ProcessMilestone,
     Recurrence,
     SlaState,
     StartFrom,
     StateCriteria,
-    TargetDuration,
-    TargetRule,
+    TargetSpec,
 )
 
 Role = Literal["admin", "case_system", "agent", "ops"]
@@ -238,18 +235,6 @@ class HolidaysPublic(Page):
 # ------------------------------------------------------------------------ entitlement processes
 
 
-def _target_kind(value: Any) -> str:
-    return "rules" if isinstance(value, list) else "duration"
-
-
-TargetSpec = Annotated[
-    Annotated[TargetDuration, Tag("duration")] | Annotated[list[TargetRule], Tag("rules")],
-    Discriminator(_target_kind),
-]
-"""The contract's target: a duration ('4h'), or rules chosen by case fields. Validated as one
-or the other by its shape, so an error names the one that was meant."""
-
-
 class ProcessMilestoneCreate(BaseModel):
     """A milestone of a process version: a milestone type (by name) and how it runs. Color,
     recurrence and reporting category are copied from the type when the version is published."""
@@ -337,8 +322,8 @@ class CaseCreate(BaseModel):
     process: ProcessName
     version: DbInt | None = None
     """The process version to pin; the latest when left out."""
-    fields: CaseFields = Field(default_factory=dict)
-    opened_at: AwareDatetime | None = None
+    fields: CaseFieldsGiven = Field(default_factory=dict)
+    opened_at: Instant | None = None
     """When the case entered the process (default now); may be in the past: the clock starts
     then."""
 
@@ -346,7 +331,7 @@ class CaseCreate(BaseModel):
 class MilestoneCompletion(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    at: AwareDatetime | None = None
+    at: Instant | None = None
     """When the milestone was met (default now); may be in the past."""
 
 

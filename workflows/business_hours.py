@@ -46,6 +46,8 @@ from pydantic import (
     model_validator,
 )
 
+from workflows.limits import check_name
+
 __all__ = [
     "ALWAYS_OPEN",
     "WEEKDAYS",
@@ -116,7 +118,9 @@ def _check_intervals(intervals: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return intervals
 
 
-OpenIntervals = Annotated[list[tuple[str, str]], AfterValidator(_check_intervals)]
+OpenIntervals = Annotated[
+    list[tuple[str, str]], Field(max_length=48), AfterValidator(_check_intervals)
+]
 
 
 class Holiday(BaseModel):
@@ -125,8 +129,13 @@ class Holiday(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     date: date
-    name: str = ""
+    name: str = Field(default="", max_length=200)
     open: OpenIntervals | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, name: str) -> str:
+        return check_name(name)
 
 
 class BusinessHours(BaseModel):
@@ -138,9 +147,14 @@ class BusinessHours(BaseModel):
     time_zone: str = "UTC"
     weekly: dict[Weekday, OpenIntervals] = Field(default_factory=dict)
     always_open: bool = False
-    holidays: list[Holiday] = Field(default_factory=list)
+    holidays: list[Holiday] = Field(default_factory=list, max_length=5000)
     holiday_country: str | None = None
     holiday_subdivision: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, name: str) -> str:
+        return check_name(name)
 
     @field_validator("time_zone")
     @classmethod

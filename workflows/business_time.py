@@ -12,11 +12,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from workflows.business_hours import ALWAYS_OPEN, BusinessCalendar, BusinessHours, calendar_for
+from workflows.business_hours import (
+    ALWAYS_OPEN,
+    BusinessCalendar,
+    BusinessHours,
+    BusinessHoursError,
+    calendar_for,
+)
 from workflows.case_state import Instance, Segment
 from workflows.contract import PauseRecord
 
 ZERO = timedelta(0)
+UNANSWERABLE = (BusinessHoursError, ArithmeticError)
+"""What calendar arithmetic raises on a question it cannot answer: no open time within ten years,
+or an instant past the years calendars cover."""
 ALWAYS_OPEN_KEY = ""
 """The calendar of milestones and processes that name none: 24x7."""
 PINNED_YEARS_BEFORE = 1

@@ -115,15 +115,26 @@ class CaseSlaWorkflow:
         self._deliveries: set[asyncio.Future[None]] = set()
         self._reached: datetime | None = None
         now = workflow.now()
-        try:
-            self._clock = (
-                CaseClock(CaseState.model_validate(start.continued))
-                if start.continued is not None
-                else CaseClock.open_case(start, now)
-            )
-        except CommandRejectedError as error:
-            self._failure = ApplicationError(str(error), type="InvalidCase", non_retryable=True)
-            self._clock = CaseClock.open_case(start.model_copy(update={"opened_at": now}), now)
+        if start.continued is not None:
+            # A state this code cannot read is a bug to fix, not a case to fail: the task retries
+            # until a worker that reads it takes over.
+            self._clock = CaseClock(CaseState.model_validate(start.continued))
+        else:
+            try:
+                self._clock = CaseClock.open_case(start, now)
+            except (ValueError, ArithmeticError) as error:
+                self._failure = ApplicationError(
+                    f"the case cannot start: {error}", type="InvalidCase", non_retryable=True
+                )
+                self._clock = CaseClock(
+                    CaseState(
+                        case_id=start.case_id,
+                        fields={},
+                        opened_at=now,
+                        process=start.process,
+                        calendars={},
+                    )
+                )
         self._published: dict[str, Published] = {
             key.name: _published_value(workflow.info().typed_search_attributes.get(key))
             for key in SEARCH_ATTRIBUTES
@@ -202,10 +213,18 @@ class CaseSlaWorkflow:
     def _apply(self, model: type[Command], command: Command | None) -> Any:
         """Apply a command at the current instant, run what it makes due, and answer: the
         completed milestone's status, or the tracker."""
+        before = self._clock.state.snapshot()
         try:
             applied = self._clock.apply(_given(model, command), self._now())
         except CommandRejectedError as error:
             raise _rejection(error) from None
+        except (ValueError, ArithmeticError) as error:
+            # Arithmetic the case's data cannot answer: nothing of the command stays, the case
+            # goes on, and the caller learns why (never a workflow task failing forever).
+            self._clock = CaseClock(before)
+            raise _rejection(
+                CommandRejectedError(f"the case cannot apply {model.update_name}: {error}")
+            ) from None
         self._dispatch(applied.requests)
         self._changed = True
         if applied.completed is not None:

@@ -49,6 +49,9 @@ class Instance(BaseModel):
     """Thresholds already passed, as `<kind>/<n>`; `violation/0` is the breach itself."""
     last_fired_at: datetime | None = None
     actions: list[ActionStatus] = Field(default_factory=list)
+    fault: str | None = None
+    """Why the instance's deadlines cannot be computed in its calendar (no open time within ten
+    years, or past the years calendars cover): it then runs no actions, and ops see why."""
 
     @property
     def open(self) -> bool:
@@ -85,3 +88,15 @@ class CaseState(BaseModel):
     @property
     def paused(self) -> bool:
         return bool(self.pauses) and self.pauses[-1].resumed_at is None
+
+    def snapshot(self) -> CaseState:
+        """A copy to restore if a command fails half-way. It shares what the clock never changes
+        in place (the process, the calendars, timeline events): a fraction of a deep copy."""
+        return self.model_copy(
+            update={
+                "fields": dict(self.fields),
+                "instances": [instance.model_copy(deep=True) for instance in self.instances],
+                "pauses": [pause.model_copy() for pause in self.pauses],
+                "timeline": list(self.timeline),
+            }
+        )

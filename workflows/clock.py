@@ -14,13 +14,13 @@ The state is `workflows.case_state`; the business-time arithmetic on segments is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from workflows.business_time import (
     ALWAYS_OPEN_KEY,
-    ZERO,
+    UNANSWERABLE,
     BusinessTime,
     close_segment,
     pin_calendars,
@@ -52,22 +52,11 @@ from workflows.contract import (
     TimelineKind,
     UpdateCase,
 )
+from workflows.limits import MAX_PAST_OPENING, MAX_PAUSES, check_case_fields
+from workflows.thresholds import Due, thresholds
 from workflows.tracker import case_tracker, milestone_status, next_deadline, sla_state, timeline
 
 RESOLUTION = timedelta(microseconds=1)
-
-
-@dataclass(frozen=True, slots=True)
-class Due:
-    """A threshold of one instance: due when its elapsed business time reaches `elapsed`."""
-
-    kind: ActionKind
-    n: int
-    elapsed: timedelta
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind}/{self.n}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +73,8 @@ class CaseClock:
     def __init__(self, state: CaseState) -> None:
         self.state = state
         self.time = BusinessTime(state.calendars)
+        self._latest = max((event.at for event in state.timeline), default=state.opened_at)
+        """The latest instant the clock was told of: when it learns of a fault."""
 
     @classmethod
     def open_case(cls, start: StartCase, now: datetime) -> CaseClock:
@@ -92,6 +83,11 @@ class CaseClock:
         if opened_at > now:
             raise CommandInvalidError(
                 f"opened_at {opened_at.isoformat()} is in the future: give a past or present time"
+            )
+        if opened_at < now - MAX_PAST_OPENING:
+            raise CommandInvalidError(
+                f"opened_at {opened_at.isoformat()} is more than 10 years ago: a case may be "
+                "back-dated by ten years at most"
             )
         clock = cls(
             CaseState(
@@ -151,6 +147,7 @@ class CaseClock:
 
     def advance(self, now: datetime) -> list[ActionRequest]:
         """Pass every threshold due at or before `now`, in order; the actions they run."""
+        self._latest = max(self._latest, now)
         requests: list[ActionRequest] = []
         while not self.closed:
             pending = [(due_at, instance, due) for instance, due, due_at in self._pending()]
@@ -185,6 +182,13 @@ class CaseClock:
                     f"the case is already paused since {current.paused_at.isoformat()} "
                     f"({current.reason}): resume it first"
                 )
+            case Pause() if len(self.state.pauses) >= MAX_PAUSES:
+                raise CommandRejectedError(
+                    f"the case has been paused {MAX_PAUSES} times, the most one case may be: "
+                    "close it and open a new one"
+                )
+            case UpdateCase() | Close():
+                self._check_fields(command.fields)
             case Resume() if not self.paused:
                 raise CommandRejectedError("the case is not paused: there is nothing to resume")
             case ApplyProcess():
@@ -202,6 +206,7 @@ class CaseClock:
     def apply(self, command: Command, now: datetime) -> Applied:
         """Apply `command` at `now`, after passing what was due before it."""
         self.check(command, now)
+        self._latest = max(self._latest, now)
         match command:
             case CompleteMilestone():
                 return self._complete_milestone(command, now)
@@ -231,6 +236,13 @@ class CaseClock:
                     self._exit(now, "case closed")
                 return Applied(requests)
         raise CommandInvalidError(f"unknown command {type(command).__name__}")
+
+    def _check_fields(self, changes: CaseFields) -> None:
+        merged = {**self.state.fields, **changes}
+        try:
+            check_case_fields({name: value for name, value in merged.items() if value is not None})
+        except ValueError as error:
+            raise CommandInvalidError(str(error)) from None
 
     def _check_open(self) -> None:
         if self.state.closed_at is not None:
@@ -427,7 +439,7 @@ class CaseClock:
         if milestone.start_from == "process" and last is None:
             started_at = state.opened_at
         elif milestone.recurrence == "sequential" and last is not None:
-            previous_target = self.time.target_at(last)
+            previous_target = self._target_at(last)
             started_at = max(now, previous_target) if previous_target else now
         else:
             started_at = now
@@ -446,7 +458,7 @@ class CaseClock:
         return instance
 
     def _complete(self, instance: Instance, at: datetime) -> list[ActionRequest]:
-        reached = self.time.target_at(instance)
+        reached = self._target_at(instance)
         if instance.violated_at is None and reached is not None and at > reached:
             instance.violated_at = reached
         close_segment(instance, at)
@@ -538,8 +550,11 @@ class CaseClock:
             self.state.rule_suppressed = True
         for instance in self.state.instances:
             if instance.state == "paused":
-                self.time.open_segment(instance, max(at, instance.started_at))
                 instance.state = "active"
+                try:
+                    self.time.open_segment(instance, max(at, instance.started_at))
+                except UNANSWERABLE as error:
+                    self._fault(instance, error)
 
     def _auto_resume_at(self) -> datetime | None:
         cap = self.state.process.max_pause
@@ -549,31 +564,39 @@ class CaseClock:
 
     # ---------------------------------------------------------------------------- thresholds
 
-    def _thresholds(self, instance: Instance) -> Iterator[Due]:
-        milestone = self.state.process.milestone(instance.milestone)
-        if milestone is None:
-            return
-        target = instance.target
-        for n, warning in enumerate(milestone.actions.warning, start=1):
-            if warning.before_target is not None:
-                at = target - warning.before_target
-            else:
-                at = target * ((warning.at_percent or 0) / 100)
-            yield Due("warning", n, max(at, ZERO))
-        yield Due("violation", 0, target)
-        for n, violation in enumerate(milestone.actions.violation, start=1):
-            yield Due("violation", n, target + violation.after_target)
-
     def _pending(self) -> Iterable[tuple[Instance, Due, datetime]]:
         for instance in self.state.instances:
-            if instance.state != "active":
+            if instance.state != "active" or instance.fault is not None:
                 continue
-            for due in self._thresholds(instance):
-                if due.key in instance.fired:
-                    continue
-                due_at = self.time.instant_at(instance, due.elapsed)
+            try:
+                dues = [
+                    (due, self.time.instant_at(instance, due.elapsed))
+                    for due in thresholds(
+                        self.state.process.milestone(instance.milestone), instance.target
+                    )
+                    if due.key not in instance.fired
+                ]
+            except UNANSWERABLE as error:
+                self._fault(instance, error)
+                continue
+            for due, due_at in dues:
                 if due_at is not None:
                     yield instance, due, due_at
+
+    def _fault(self, instance: Instance, error: Exception) -> None:
+        """The instance's deadlines cannot be computed: it runs no more actions, and the tracker
+        and the timeline say why, instead of the case failing on every wake-up."""
+        instance.fault = f"its deadlines cannot be computed: {error}"
+        self._log(self._latest, "fault", instance, instance.fault)
+
+    def _target_at(self, instance: Instance) -> datetime | None:
+        """The instance's target instant, or None when it cannot be computed (a fault)."""
+        if instance.fault is not None:
+            return None
+        try:
+            return self.time.target_at(instance)
+        except UNANSWERABLE:
+            return None
 
     def _pass(self, instance: Instance, due: Due, due_at: datetime) -> list[ActionRequest]:
         if not _fire(instance, due.key, due_at):
@@ -612,7 +635,7 @@ class CaseClock:
             handler=handler,
             params=params,
             due_at=due_at,
-            target_at=self.time.target_at(instance),
+            target_at=self._target_at(instance),
             case_fields=dict(state.fields),
             process=state.process.name,
             process_version=state.process.version,

@@ -19,13 +19,25 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
 )
 
 from workflows.business_hours import BusinessHours
+from workflows.limits import (
+    MAX_ACTIONS,
+    MAX_CONDITIONS,
+    MAX_TARGET_RULES,
+    bounded_duration,
+    bounded_instant,
+    check_case_fields,
+    check_name,
+    check_params,
+)
 
 TASK_QUEUE = "sla"
 WORKFLOW_TYPE = "CaseSla"
@@ -50,6 +62,8 @@ CASE_UPDATE = "case_update"
 ESCALATE = "escalate"
 DELIVERY_FAILED_HANDLER = "delivery_failed"
 """Activity names: the built-in action handlers, and the one that records a given-up delivery."""
+CASE_SYSTEM_SECRET = "case_system"
+"""The secret of SLA_WEBHOOK_SECRETS that signs calls to the case system, and only those."""
 
 COMMAND_REJECTED = "CommandRejectedError"
 COMMAND_INVALID = "CommandInvalidError"
@@ -101,7 +115,10 @@ def _parse_duration(value: Any) -> Any:
                 f"{value!r} is not a duration: write '1h30m', '45m', '90s' or ISO 8601 'PT1H30M'"
             )
         hours, minutes, seconds = (int(part or 0) for part in match.groups())
-        return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+        try:
+            return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+        except OverflowError:
+            raise ValueError(f"{value!r} is longer than any duration may be (10 years)") from None
     return value
 
 
@@ -111,8 +128,20 @@ def _not_negative(value: timedelta) -> timedelta:
     return value
 
 
-Duration = Annotated[timedelta, BeforeValidator(_parse_duration), AfterValidator(_not_negative)]
-"""A duration of business time in the milestone's calendar."""
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(_parse_duration),
+    AfterValidator(_not_negative),
+    AfterValidator(bounded_duration),
+]
+"""A duration of business time in the milestone's calendar, at most 10 years."""
+
+Instant = Annotated[AwareDatetime, AfterValidator(bounded_instant)]
+"""An aware instant a request may name (1970 to 9000 UTC)."""
+Label = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(check_name)]
+"""A short name or reason: no control characters."""
+CalendarName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(check_name)]
+"""A business-hours calendar's name, as processes refer to it."""
 
 
 def _positive(value: timedelta) -> timedelta:
@@ -128,6 +157,15 @@ TargetDuration = Annotated[Duration, AfterValidator(_positive)]
 Scalar = str | int | float | bool | None
 FieldValue = Scalar | list[str | int | float | bool]
 CaseFields = dict[str, FieldValue]
+
+
+def _bounded_fields(fields: CaseFields) -> CaseFields:
+    check_case_fields(fields)
+    return fields
+
+
+CaseFieldsGiven = Annotated[CaseFields, AfterValidator(_bounded_fields)]
+"""Case fields as a caller sends them: bounded (README "Limits")."""
 
 Operator = Literal["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "exists", "changed_to"]
 OPERATORS: tuple[Operator, ...] = (
@@ -163,6 +201,8 @@ class Condition(BaseModel):
     def _value_fits_operator(self) -> Self:
         if self.op in ("in", "not_in") and not isinstance(self.value, list):
             raise ValueError(f'\'{self.op}\' needs a list value, e.g. ["High", "Urgent"]')
+        if isinstance(self.value, list) and len(self.value) > MAX_CONDITIONS:
+            raise ValueError(f"'{self.op}' takes at most {MAX_CONDITIONS} values")
         if self.op not in ("in", "not_in") and isinstance(self.value, list):
             raise ValueError(f"'{self.op}' compares with one value, not a list: use 'in'")
         if self.op in ("gt", "gte", "lt", "lte") and (
@@ -184,9 +224,9 @@ class Criteria(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    all: list[Condition] = Field(default_factory=list)
-    any: list[Condition] = Field(default_factory=list)
-    events: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list)
+    all: list[Condition] = Field(default_factory=list, max_length=MAX_CONDITIONS)
+    any: list[Condition] = Field(default_factory=list, max_length=MAX_CONDITIONS)
+    events: list[Label] = Field(default_factory=list, max_length=MAX_CONDITIONS)
 
     @property
     def is_empty(self) -> bool:
@@ -228,6 +268,18 @@ class Action(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     expires_after: Duration | None = None
 
+    @model_validator(mode="after")
+    def _params_fit(self) -> Self:
+        check_params(self.params)
+        if self.handler == WEBHOOK and self.params.get("secret") == CASE_SYSTEM_SECRET:
+            raise ValueError(
+                f"the secret {CASE_SYSTEM_SECRET!r} signs the calls to your case system only: "
+                "name another secret of SLA_WEBHOOK_SECRETS"
+            )
+        if self.handler in (CASE_UPDATE, ESCALATE) and "url" in self.params:
+            raise ValueError(f"{self.handler} always calls SLA_CASE_SYSTEM_URL: remove params.url")
+        return self
+
 
 class WarningAction(Action):
     """Runs when the remaining business time first drops to `before_target`, or when elapsed
@@ -253,9 +305,9 @@ class ViolationAction(Action):
 class MilestoneActions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    success: list[Action] = Field(default_factory=list)
-    warning: list[WarningAction] = Field(default_factory=list)
-    violation: list[ViolationAction] = Field(default_factory=list)
+    success: list[Action] = Field(default_factory=list, max_length=MAX_ACTIONS)
+    warning: list[WarningAction] = Field(default_factory=list, max_length=MAX_ACTIONS)
+    violation: list[ViolationAction] = Field(default_factory=list, max_length=MAX_ACTIONS)
 
 
 # ---------------------------------------------------------------------------------- the process
@@ -274,6 +326,19 @@ class TargetRule(BaseModel):
     target: TargetDuration
 
 
+def _target_kind(value: Any) -> str:
+    return "rules" if isinstance(value, list) else "duration"
+
+
+TargetSpec = Annotated[
+    Annotated[TargetDuration, Tag("duration")]
+    | Annotated[list[TargetRule], Field(max_length=MAX_TARGET_RULES), Tag("rules")],
+    Discriminator(_target_kind),
+]
+"""A target: a duration ('4h'), or rules chosen by case fields. Read as one or the other by its
+shape, so an error names the one that was meant."""
+
+
 class ProcessMilestone(BaseModel):
     """One milestone of an entitlement process: when it starts, its target, its actions."""
 
@@ -282,11 +347,11 @@ class ProcessMilestone(BaseModel):
     name: str = Field(min_length=1, max_length=100, pattern=_NAME)
     color: str = Field(default="#4C78A8", pattern=_COLOR)
     recurrence: Recurrence = "none"
-    reporting_category: str | None = Field(default=None, max_length=100)
-    business_hours: str | None = Field(default=None, min_length=1)
+    reporting_category: Label | None = None
+    business_hours: CalendarName | None = None
     start_when: Criteria = Field(default_factory=Criteria)
     start_from: StartFrom = "process"
-    target: TargetDuration | list[TargetRule]
+    target: TargetSpec
     complete_when: Criteria | None = None
     actions: MilestoneActions = Field(default_factory=MilestoneActions)
 
@@ -322,8 +387,8 @@ class EntitlementProcess(BaseModel):
 
     name: str = Field(min_length=1, max_length=100, pattern=_NAME)
     version: int = Field(default=1, ge=1)
-    description: str = ""
-    business_hours: str | None = Field(default=None, min_length=1)
+    description: str = Field(default="", max_length=2000)
+    business_hours: CalendarName | None = None
     pause_when: StateCriteria | None = None
     max_pause: Duration | None = None
     exit_when: StateCriteria | None = None
@@ -355,11 +420,20 @@ CaseId = Annotated[
 
 
 def _calendars_cover(process: EntitlementProcess, calendars: dict[str, BusinessHours]) -> None:
-    missing = sorted(process.calendar_names() - calendars.keys())
+    """The calendars are exactly those the process names: none missing, none carried for
+    nothing (a case keeps them in its state)."""
+    named = process.calendar_names()
+    missing = sorted(named - calendars.keys())
     if missing:
         raise ValueError(
             f"business hours {', '.join(map(repr, missing))} are named by process "
             f"{process.name!r} but not included in calendars"
+        )
+    extra = sorted(calendars.keys() - named)
+    if extra:
+        raise ValueError(
+            f"calendars {', '.join(map(repr, extra))} are not named by process "
+            f"{process.name!r}: leave them out"
         )
 
 
@@ -370,8 +444,8 @@ class StartCase(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     case_id: CaseId
-    fields: CaseFields = Field(default_factory=dict)
-    opened_at: AwareDatetime | None = None
+    fields: CaseFieldsGiven = Field(default_factory=dict)
+    opened_at: Instant | None = None
     process: EntitlementProcess
     calendars: dict[str, BusinessHours] = Field(default_factory=dict)
     continue_as_new_after_events: int | None = Field(default=None, ge=20)
@@ -408,7 +482,7 @@ class CompleteMilestone(Command):
         min_length=1, max_length=100, validation_alias=AliasChoices("milestone", "name")
     )
     """The milestone's name (case-insensitive); `name` is read too, as early callers sent it."""
-    at: AwareDatetime | None = None
+    at: Instant | None = None
 
 
 class Pause(Command):
@@ -416,7 +490,7 @@ class Pause(Command):
 
     update_name = "pause"
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(check_name)]
 
 
 class Resume(Command):
@@ -430,7 +504,7 @@ class UpdateCase(Command):
 
     update_name = "update_case"
 
-    fields: CaseFields
+    fields: CaseFieldsGiven
 
 
 class RecordEvent(Command):
@@ -438,7 +512,7 @@ class RecordEvent(Command):
 
     update_name = "record_event"
 
-    type: str = Field(min_length=1, max_length=100)
+    type: Label
 
 
 class ApplyProcess(Command):
@@ -460,7 +534,7 @@ class Close(Command):
 
     update_name = "close"
 
-    fields: CaseFields = Field(default_factory=dict)
+    fields: CaseFieldsGiven = Field(default_factory=dict)
 
 
 COMMANDS: tuple[type[Command], ...] = (
@@ -530,6 +604,9 @@ class MilestoneStatus(BaseModel):
     """Calendar time since target_at, once it has passed."""
     warnings_fired: int
     actions: list[ActionStatus] = Field(default_factory=list)
+    fault: str | None = None
+    """Why its deadlines cannot be computed (its calendar has no open time within ten years, or
+    they lie past the years calendars cover): it runs no actions until it is completed."""
 
 
 class CaseTracker(BaseModel):
@@ -563,6 +640,7 @@ TimelineKind = Literal[
     "retargeted",
     "process_applied",
     "action_failed",
+    "fault",
     "closed",
 ]
 

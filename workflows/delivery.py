@@ -107,19 +107,22 @@ async def deliver(request: ActionRequest, expires_after: timedelta | None) -> De
                 non_retryable_error_types=list(NON_RETRYABLE),
             ),
         )
-        return Delivery(delivered=True, attempts=result.attempts + 1)
+        # The handlers count every attempt in the delivery log, the local one included.
+        return Delivery(delivered=True, attempts=result.attempts)
     except FailureError as failure:
         error = _message(failure)
-        await _record_failure(request, error)
-        return Delivery(delivered=False, attempts=0, error=error)
+        attempts = await _record_failure(request, error)
+        return Delivery(delivered=False, attempts=attempts, error=error)
 
 
-async def _record_failure(request: ActionRequest, error: str) -> None:
-    """Tell the delivery log the workflow gave up; best effort, the tracker has it anyway."""
+async def _record_failure(request: ActionRequest, error: str) -> int:
+    """Tell the delivery log the workflow gave up: the attempts the log counted (0 when it
+    could not be told; best effort, the tracker has the failure anyway)."""
     try:
-        await workflow.execute_local_activity(
+        attempts = await workflow.execute_local_activity(
             DELIVERY_FAILED_HANDLER,
             DeliveryFailure(request=request, error=error),
+            result_type=int,
             start_to_close_timeout=LOCAL_ATTEMPT_TIMEOUT,
             retry_policy=RetryPolicy(maximum_attempts=3),
         )
@@ -127,6 +130,8 @@ async def _record_failure(request: ActionRequest, error: str) -> None:
         workflow.logger.warning(
             "could not record failure of %s: %s", request.idempotency_key, failure
         )
+        return 0
+    return attempts if isinstance(attempts, int) else 0
 
 
 def _cause(failure: FailureError) -> BaseException:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from workflows.business_time import ZERO, BusinessTime, stopped
+from workflows.business_time import UNANSWERABLE, ZERO, BusinessTime, stopped
 from workflows.case_state import CaseState, Instance
 from workflows.contract import CaseTracker, MilestoneStatus, SlaState, TimelineEvent
 
@@ -19,8 +19,12 @@ def milestone_status(
     """One instance as the tracker shows it, as of `now`."""
     milestone = state.process.milestone(instance.milestone)
     end = instance.ended_at or now
-    elapsed = time.elapsed(instance, end) if end >= instance.started_at else ZERO
-    target_at = time.target_at(instance)
+    fault = instance.fault
+    try:
+        elapsed = time.elapsed(instance, end) if end >= instance.started_at else ZERO
+        target_at = None if fault else time.target_at(instance)
+    except UNANSWERABLE as error:
+        elapsed, target_at, fault = ZERO, None, fault or str(error)
     since = None if target_at is None or end <= target_at else end - target_at
     return MilestoneStatus(
         name=instance.milestone,
@@ -42,6 +46,7 @@ def milestone_status(
         time_since_target=since,
         warnings_fired=sum(key.startswith("warning/") for key in instance.fired),
         actions=list(instance.actions),
+        fault=fault,
     )
 
 
@@ -85,9 +90,18 @@ def next_deadline(state: CaseState, time: BusinessTime) -> datetime | None:
         target_at
         for instance in state.instances
         if instance.state == "active" and not instance.violated
-        if (target_at := time.target_at(instance)) is not None
+        if (target_at := _known_target(time, instance)) is not None
     ]
     return min(targets, default=None)
+
+
+def _known_target(time: BusinessTime, instance: Instance) -> datetime | None:
+    if instance.fault is not None:
+        return None
+    try:
+        return time.target_at(instance)
+    except UNANSWERABLE:
+        return None
 
 
 def timeline(state: CaseState) -> list[TimelineEvent]:

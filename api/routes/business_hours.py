@@ -6,7 +6,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
-from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from api.auth import AdminKey, OpsKey
@@ -22,7 +22,7 @@ from api.schemas import (
 )
 from database.models import BusinessHoursRecord
 from workflows.business_hours import BusinessHours, calendar_for
-from workflows.contract import Duration
+from workflows.contract import Duration, Instant
 
 router = APIRouter(prefix="/business-hours", tags=["business hours"])
 HoursId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -94,7 +94,7 @@ async def preview_business_hours(
     _: OpsKey,
     hours_id: HoursId,
     duration: Annotated[str, Query(max_length=100, examples=["1h30m", "PT8H"])],
-    start: Annotated[AwareDatetime | None, Query()] = None,
+    start: Annotated[Instant | None, Query()] = None,
 ) -> BusinessHoursPreview:
     """Where `duration` of business time from `start` (default now) ends: a milestone's
     `target_at`. Durations: '1h30m', '45m', '90s' or ISO 8601 'PT1H30M'."""

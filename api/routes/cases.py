@@ -3,16 +3,16 @@ cases by SLA state. Every call goes to the case's `CaseSla` workflow through Tem
 are updates, so a command the workflow refuses comes back with the workflow's reason verbatim
 (409 when it conflicts with the case's state, 422 when its input is wrong)."""
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
-from pydantic import AwareDatetime, BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from api.auth import AdminKey, AgentKey, CaseSystemKey, OpsKey
 from api.crud.cases import case_start, process_change
+from api.crud.deliveries import attempts_so_far
 from api.deps import DatabaseDep, ServicesDep, TemporalDep
-from api.errors import InvalidInputError
+from api.errors import ConflictError, InvalidInputError
 from api.routes.responses import errors
 from api.schemas import (
     CaseCreate,
@@ -28,6 +28,7 @@ from workflows.contract import (
     CaseTracker,
     Close,
     CompleteMilestone,
+    Instant,
     MilestoneStatus,
     Pause,
     RecordEvent,
@@ -36,13 +37,23 @@ from workflows.contract import (
     TimelineEvent,
     UpdateCase,
 )
+from workflows.limits import MAX_PAST_OPENING
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 CasePath = Annotated[CaseId, Path()]
 MilestoneName = Annotated[str, Path(min_length=1, max_length=100)]
 TEMPORAL_ERRORS = (404, 409, 502, 503, 504)
-MAX_PAST = timedelta(days=3653)
 TIMELINE: TypeAdapter[list[TimelineEvent]] = TypeAdapter(list[TimelineEvent])
+
+
+async def _tracked(
+    db: DatabaseDep, tracker: CaseTracker, status_code: int = status.HTTP_200_OK
+) -> Response:
+    """The tracker as the answer, with what the delivery log knows of actions still retrying
+    (the workflow learns of their attempts only when the retries end)."""
+    if any(a.status == "running" for m in tracker.milestones for a in m.actions):
+        tracker = await db.run(attempts_so_far, tracker=tracker)
+    return _json(tracker, status_code)
 
 
 def _json(answer: BaseModel, status_code: int = status.HTTP_200_OK) -> Response:
@@ -66,21 +77,39 @@ async def create_case(
 ) -> Response:
     """Start the case's SLA clock on the process version (default: the latest), pinning the
     version and its calendars. Idempotent on `case_id`: starting a case again answers 200 with
-    the case as it is."""
+    the case as it is, or 409 when the request names another process or opening instant."""
     now = await services.clock()
     if body.opened_at is not None and body.opened_at > now:
         raise InvalidInputError(
             f"opened_at {body.opened_at.isoformat()} is in the future: give a past or present time",
             ("body", "opened_at"),
         )
-    if body.opened_at is not None and body.opened_at < now - MAX_PAST:
+    if body.opened_at is not None and body.opened_at < now - MAX_PAST_OPENING:
         raise InvalidInputError(
             f"opened_at {body.opened_at.isoformat()} is more than 10 years ago",
             ("body", "opened_at"),
         )
     start = await db.run(case_start, body=body, now=now, cache=services.versions)
     tracker, created = await cases.start(start, now)
-    return _json(tracker, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    if not created and (differences := _differences(body, tracker)):
+        raise ConflictError(
+            f"case {body.case_id!r} already exists with {' and '.join(differences)}: "
+            "a retry must name the same process and opening; a new case needs a new case_id"
+        )
+    return await _tracked(db, tracker, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def _differences(body: CaseCreate, case: CaseTracker) -> list[str]:
+    """What a start request names that the existing case does not have."""
+    found = []
+    if body.process.casefold() != case.process.casefold():
+        found.append(f"process {case.process!r} (this request names {body.process!r})")
+    if body.opened_at is not None and body.opened_at != case.opened_at:
+        found.append(
+            f"opened_at {case.opened_at.isoformat()} "
+            f"(this request names {body.opened_at.isoformat()})"
+        )
+    return found
 
 
 @router.get("", responses=errors(502, 503, 504))
@@ -88,7 +117,7 @@ async def read_cases(
     cases: TemporalDep,
     _: OpsKey,
     sla_state: SlaState | None = None,
-    deadline_before: Annotated[AwareDatetime | None, Query()] = None,
+    deadline_before: Annotated[Instant | None, Query()] = None,
     process: Annotated[ProcessName | None, Query()] = None,
     account_id: Annotated[LevelName | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -108,10 +137,11 @@ async def read_cases(
 
 @router.get("/{case_id}", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
 async def read_case(
-    services: ServicesDep, cases: TemporalDep, _: OpsKey, case_id: CasePath
+    services: ServicesDep, db: DatabaseDep, cases: TemporalDep, _: OpsKey, case_id: CasePath
 ) -> Response:
-    """The tracker: every milestone's countdown as of now."""
-    return _json(await cases.tracker(case_id, await services.clock()))
+    """The tracker: every milestone's countdown as of now, with the attempts and last error of
+    each action still retrying."""
+    return await _tracked(db, await cases.tracker(case_id, await services.clock()))
 
 
 @router.get(
@@ -127,38 +157,46 @@ async def read_case_timeline(cases: TemporalDep, _: OpsKey, case_id: CasePath) -
 
 @router.patch("/{case_id}", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
 async def update_case(
-    cases: TemporalDep, _: CaseSystemKey, case_id: CasePath, body: UpdateCase
+    db: DatabaseDep, cases: TemporalDep, _: CaseSystemKey, case_id: CasePath, body: UpdateCase
 ) -> Response:
     """Changed case fields (null removes a field): targets, pauses and starts follow the
     process's rules."""
-    return _json(await cases.command(case_id, CaseSlaWorkflow.update_case, body))
+    return await _tracked(db, await cases.command(case_id, CaseSlaWorkflow.update_case, body))
 
 
 @router.post("/{case_id}/pause", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
-async def pause_case(cases: TemporalDep, _: AgentKey, case_id: CasePath, body: Pause) -> Response:
+async def pause_case(
+    db: DatabaseDep, cases: TemporalDep, _: AgentKey, case_id: CasePath, body: Pause
+) -> Response:
     """Stop every milestone clock of the case, with a reason, until it is resumed."""
-    return _json(await cases.command(case_id, CaseSlaWorkflow.pause, body))
+    return await _tracked(db, await cases.command(case_id, CaseSlaWorkflow.pause, body))
 
 
 @router.post("/{case_id}/resume", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
-async def resume_case(cases: TemporalDep, _: AgentKey, case_id: CasePath) -> Response:
-    return _json(await cases.command(case_id, CaseSlaWorkflow.resume, Resume()))
+async def resume_case(
+    db: DatabaseDep, cases: TemporalDep, _: AgentKey, case_id: CasePath
+) -> Response:
+    return await _tracked(db, await cases.command(case_id, CaseSlaWorkflow.resume, Resume()))
 
 
 @router.post("/{case_id}/close", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
 async def close_case(
-    cases: TemporalDep, _: CaseSystemKey, case_id: CasePath, body: Close | None = None
+    db: DatabaseDep,
+    cases: TemporalDep,
+    _: CaseSystemKey,
+    case_id: CasePath,
+    body: Close | None = None,
 ) -> Response:
     """Close the case: the last field changes (if any) apply first, then the process exits."""
-    return _json(await cases.command(case_id, CaseSlaWorkflow.close, body or Close()))
+    return await _tracked(db, await cases.command(case_id, CaseSlaWorkflow.close, body or Close()))
 
 
 @router.post("/{case_id}/events", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
 async def record_case_event(
-    cases: TemporalDep, _: CaseSystemKey, case_id: CasePath, body: RecordEvent
+    db: DatabaseDep, cases: TemporalDep, _: CaseSystemKey, case_id: CasePath, body: RecordEvent
 ) -> Response:
     """A case event such as `agent_replied`: milestones that start or complete on it do."""
-    return _json(await cases.command(case_id, CaseSlaWorkflow.record_event, body))
+    return await _tracked(db, await cases.command(case_id, CaseSlaWorkflow.record_event, body))
 
 
 @router.post(
@@ -197,4 +235,4 @@ async def change_case_process(
         opened_at=case.opened_at,
         cache=services.versions,
     )
-    return _json(await cases.command(case_id, CaseSlaWorkflow.apply_process, command))
+    return await _tracked(db, await cases.command(case_id, CaseSlaWorkflow.apply_process, command))

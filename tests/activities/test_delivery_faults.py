@@ -95,6 +95,7 @@ async def test_failing_first_attempts_then_delivered_once(
     assert receiver.attempts[action.idempotency_key] == 4  # the local try, then three retries
     assert receiver.sent() == {action.idempotency_key: 1}
     assert logged(clean_log, action.idempotency_key).attempts == 4
+    assert action.attempts == 4  # the tracker counts as the log does
     await handle.execute_update(CaseSlaWorkflow.close, Close())
 
 

@@ -1,8 +1,7 @@
 """The action handlers against a real HTTP receiver and a real SMTP server."""
 
-import ssl
 from datetime import timedelta
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,9 @@ from temporalio.testing import ActivityEnvironment
 from activities import ActionHandlers
 from database.engine import transaction
 from database.models import DeliveryRecord
-from tests.helpers.actions import action, settings_for
-from tests.helpers.receivers import Mailbox, Receiver, free_port, self_signed_certificate
-from workflows.contract import ActionResult, DeliveryFailure
+from tests.helpers.actions import Names, action, settings_for
+from tests.helpers.receivers import Mailbox, Receiver, free_port, tls_server_context
+from workflows.contract import ActionRequest, ActionResult, DeliveryFailure
 
 
 def run(activity: Any, argument: Any) -> Any:
@@ -156,9 +155,179 @@ class TestWebhook:
         receiver.answer = 503
         request = action(params={"url": receiver.url})
         failure_of(handlers.webhook, request)
-        run(handlers.delivery_failed, DeliveryFailure(request=request, error="expired after 6h"))
+        failure_of(handlers.webhook, request)
+        gave_up = DeliveryFailure(request=request, error="expired after 6h")
+        assert run(handlers.delivery_failed, gave_up) == 2
         logged = record(handlers.settings.database_url, request.idempotency_key)
-        assert (logged.status, logged.last_error) == ("failed", "expired after 6h")
+        assert (logged.status, logged.attempts) == ("failed", 2)
+        assert logged.last_error == "expired after 6h"
+
+    def test_giving_up_on_an_action_never_attempted_answers_no_attempts(
+        self, handlers: ActionHandlers
+    ) -> None:
+        never = DeliveryFailure(request=action(params={"url": "x"}), error="worker down")
+        assert run(handlers.delivery_failed, never) == 0
+
+    def test_the_result_counts_the_attempts_the_log_holds(
+        self, handlers: ActionHandlers, receiver: Receiver
+    ) -> None:
+        receiver.fail_first = 2
+        request = action(params={"url": receiver.url})
+        refused = [failure_of(handlers.webhook, request).non_retryable for _ in range(2)]
+        assert refused == [False, False]
+        result = run(handlers.webhook, request)
+        logged = record(handlers.settings.database_url, request.idempotency_key)
+        assert result.attempts == logged.attempts == 3
+        assert run(handlers.webhook, request).attempts == 3
+
+    def test_the_case_system_secret_cannot_sign_a_webhook(
+        self, handlers: ActionHandlers, receiver: Receiver
+    ) -> None:
+        request = action(params={"url": receiver.url, "secret": "case_system"})
+        error = failure_of(handlers.webhook, request)
+        assert (error.type, error.non_retryable) == ("DeliveryRejected", True)
+        assert error.message == (
+            "params.secret 'case_system' signs the calls to your case system only: "
+            "name another secret of SLA_WEBHOOK_SECRETS"
+        )
+        assert receiver.attempts == {}
+        logged = record(handlers.settings.database_url, request.idempotency_key)
+        assert (logged.status, logged.attempts) == ("failed", 1)
+
+    def test_an_error_retrying_cannot_change_is_final(self, handlers: ActionHandlers) -> None:
+        def misconfigured(request: ActionRequest, settings: Any) -> str:
+            raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+
+        request = action(params={"url": "x"})
+        with pytest.raises(ApplicationError) as raised:
+            ActivityEnvironment().run(handlers._run, request, misconfigured)
+        assert (raised.value.type, raised.value.non_retryable) == ("DeliveryRejected", True)
+        assert "fix the action" in raised.value.message
+        logged = record(handlers.settings.database_url, request.idempotency_key)
+        assert (logged.status, logged.attempts) == ("failed", 1)
+        assert "unsupported operand" in (logged.last_error or "")
+
+
+HOOKS = "hooks.example.test"
+"""A name only the tests' `Names` answers."""
+
+
+def named_handlers(database_url: str, names: Names, *allowed: str, **extra: Any) -> ActionHandlers:
+    settings = settings_for(database_url, webhook_allowed_hosts=list(allowed), resolve=names)
+    return ActionHandlers(settings.model_copy(update=extra))
+
+
+class TestDestinations:
+    """A host is resolved once, through `ActionSettings.resolve`, its addresses are checked, and
+    the request connects to a checked address: a name cannot answer a public address to the
+    check and loopback to the connection."""
+
+    def test_the_post_goes_to_the_address_that_was_checked(
+        self, clean_log: str, receiver: Receiver
+    ) -> None:
+        names = Names({HOOKS: [["127.0.0.1"], ["127.0.0.2"]]})
+        handlers = named_handlers(clean_log, names, f"{HOOKS}:{receiver.port}")
+        url = f"http://{HOOKS}:{receiver.port}/hooks"
+        assert run(handlers.webhook, action(params={"url": url})).status == "delivered"
+        assert names.asked == [HOOKS]
+        (delivery,) = receiver.accepted
+        assert (delivery.path, delivery.host) == ("/hooks", f"{HOOKS}:{receiver.port}")
+
+    def test_a_name_that_rebinds_to_loopback_never_gets_the_post(
+        self, clean_log: str, receiver: Receiver
+    ) -> None:
+        # 3fff::/20 is a documentation prefix Python 3.11 still calls global: it passes the
+        # check, and nothing answers there.
+        names = Names({HOOKS: [["3fff::1"], ["127.0.0.1"]]})
+        handlers = named_handlers(clean_log, names, http_timeout_seconds=1)
+        url = f"http://{HOOKS}:{receiver.port}/"
+        error = failure_of(handlers.webhook, action(params={"url": url}))
+        assert (error.type, error.non_retryable) == ("DeliveryFailed", False)
+        assert names.asked == [HOOKS]
+        assert receiver.attempts == {}
+
+    def test_an_unreachable_address_falls_back_to_the_next_checked_one(
+        self, clean_log: str, receiver: Receiver
+    ) -> None:
+        names = Names({HOOKS: [["127.0.0.2", "127.0.0.1"]]})
+        handlers = named_handlers(clean_log, names, f"{HOOKS}:{receiver.port}")
+        url = f"http://{HOOKS}:{receiver.port}/"
+        assert run(handlers.webhook, action(params={"url": url})).attempts == 1
+        assert names.asked == [HOOKS]
+        assert receiver.sent() == {"SH-7/First Response/1/violation/1": 1}
+
+    @pytest.mark.parametrize(
+        ("address", "embedded"),
+        [
+            ("64:ff9b::7f00:1", "127.0.0.1"),  # NAT64
+            ("64:ff9b:1::a00:1", "10.0.0.1"),  # local-use NAT64
+            ("2002:7f00:1::", "127.0.0.1"),  # 6to4
+            ("::ffff:127.0.0.1", "127.0.0.1"),  # IPv4-mapped
+            ("::127.0.0.1", "127.0.0.1"),  # IPv4-compatible
+            ("::ffff:0:a9fe:a9fe", "169.254.169.254"),  # IPv4-translated
+            ("2001:0:4136:e378:8000:63bf:80ff:fffe", "127.0.0.1"),  # Teredo (client)
+            ("2606:4700::5efe:c0a8:101", "192.168.1.1"),  # ISATAP
+        ],
+    )
+    def test_an_ipv6_address_is_checked_by_the_ipv4_address_it_embeds(
+        self, clean_log: str, receiver: Receiver, address: str, embedded: str
+    ) -> None:
+        names = Names({HOOKS: [[address]]})
+        handlers = named_handlers(clean_log, names)
+        request = action(params={"url": f"http://{HOOKS}:{receiver.port}/"})
+        error = failure_of(handlers.webhook, request)
+        assert (error.type, error.non_retryable) == ("DeliveryRejected", True)
+        assert error.message == (
+            f"host {HOOKS} resolves to the internal address {address} (it embeds {embedded}): "
+            "name it in SLA_WEBHOOK_ALLOWED_HOSTS to allow it"
+        )
+        assert receiver.attempts == {}
+
+    def test_an_embedding_literal_in_the_url_is_checked_too(
+        self, clean_log: str, receiver: Receiver
+    ) -> None:
+        names = Names({})
+        handlers = named_handlers(clean_log, names)
+        url = f"http://[::ffff:127.0.0.1]:{receiver.port}/"
+        error = failure_of(handlers.webhook, action(params={"url": url}))
+        assert "(it embeds 127.0.0.1)" in error.message
+        assert (names.asked, receiver.attempts) == ([], {})
+
+    def test_an_allowed_host_may_embed_an_internal_address(
+        self, clean_log: str, receiver: Receiver
+    ) -> None:
+        # The allow list names hosts the operator vouches for, whatever they resolve to. (The
+        # IPv4 answer serves where the machine has no IPv6.)
+        names = Names({HOOKS: [["::ffff:127.0.0.1", "127.0.0.1"]]})
+        handlers = named_handlers(clean_log, names, f"{HOOKS}:{receiver.port}")
+        url = f"http://{HOOKS}:{receiver.port}/"
+        assert run(handlers.webhook, action(params={"url": url})).status == "delivered"
+        assert len(receiver.accepted) == 1
+
+    def test_https_checks_the_certificate_against_the_host_name(
+        self, clean_log: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        context, cert = tls_server_context(tmp_path)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the receiver's own certificate
+        secure = Receiver(tls_context=context).start()
+        try:
+            names = Names({"localhost": [["127.0.0.1"]], HOOKS: [["127.0.0.1"]]})
+            handlers = named_handlers(
+                clean_log, names, f"localhost:{secure.port}", f"{HOOKS}:{secure.port}"
+            )
+            url = f"https://localhost:{secure.port}/hooks"
+            assert run(handlers.webhook, action(params={"url": url})).status == "delivered"
+            assert names.asked == ["localhost"]
+            assert secure.accepted[0].host == f"localhost:{secure.port}"
+            # The certificate also names 127.0.0.1, the address connected to: only a check
+            # against the host name refuses it.
+            other = action(params={"url": f"https://{HOOKS}:{secure.port}/"}, n=2)
+            error = failure_of(handlers.webhook, other)
+            assert (error.type, error.non_retryable) == ("DeliveryFailed", False)
+            assert f"certificate is not valid for '{HOOKS}'" in error.message
+            assert len(secure.attempts) == 1
+        finally:
+            secure.stop()
 
 
 class TestCaseSystem:
@@ -181,11 +350,40 @@ class TestCaseSystem:
         error = failure_of(handlers.escalate, action("escalate", {"queue": "tier2"}))
         assert error.message == "no case system to call: set SLA_CASE_SYSTEM_URL on the worker"
 
+    @pytest.mark.parametrize(
+        ("handler", "params"),
+        [("case_update", {"fields": {"escalated": True}}), ("escalate", {"queue": "tier2"})],
+    )
+    def test_a_url_in_the_params_is_refused(
+        self, clean_log: str, receiver: Receiver, handler: str, params: dict[str, Any]
+    ) -> None:
+        handlers = ActionHandlers(settings_for(clean_log, case_system_url=f"{receiver.url}/api"))
+        request = action(handler, params | {"url": f"{receiver.url}/collect"})
+        error = failure_of(getattr(handlers, handler), request)
+        assert (error.type, error.non_retryable) == ("DeliveryRejected", True)
+        assert error.message == (
+            f"{handler} only calls SLA_CASE_SYSTEM_URL: remove params.url from the action"
+        )
+        assert receiver.attempts == {}
+        logged = record(clean_log, request.idempotency_key)
+        assert (logged.status, logged.attempts) == ("failed", 1)
+
 
 def received(mailbox: Mailbox) -> Message:
     (envelope,) = mailbox.messages
     assert isinstance(envelope.content, bytes)
-    return message_from_bytes(envelope.content)
+    return message_from_bytes(envelope.content, policy=policy.default)
+
+
+def text_body(message: Message) -> str:
+    (part,) = (part for part in message.walk() if part.get_content_type() == "text/plain")
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode().replace("\r\n", "\n")  # SMTP carries CRLF line ends
+
+
+ENCODED_INJECTION = "=?utf-8?q?Urgent=0D=0AReply-To:_attacker@evil.test=0D=0A=0D=0AInjected?="
+"""An RFC 2047 encoded word that decodes to a line break, a header and a body (CVE-2024-6923)."""
 
 
 class TestEmail:
@@ -212,9 +410,7 @@ class TestEmail:
         assert html.strip() == "<p>Case <b>SH-7</b>: Printer &lt;on fire&gt;</p>"
 
     def test_starttls_and_login(self, clean_log: str, tmp_path: Path) -> None:
-        cert, key = self_signed_certificate(tmp_path)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(cert, key)
+        context, cert = tls_server_context(tmp_path)
         secure = Mailbox(tls_context=context, users={"sla": "hunter2"}).start()
         try:
             settings = {
@@ -241,5 +437,102 @@ class TestEmail:
 
     def test_recipients_are_required(self, clean_log: str, mailbox: Mailbox) -> None:
         handlers = ActionHandlers(settings_for(clean_log, smtp_port=mailbox.port))
-        error = failure_of(handlers.email, action("email", {"to": "not-an-address"}))
-        assert error.message.startswith("an email action needs params.to")
+        error = failure_of(handlers.email, action("email", {"subject": "$milestone missed"}))
+        assert error.message == "an email action needs params.to: an address or a list of addresses"
+
+    def test_an_encoded_word_in_a_field_cannot_inject_headers_or_a_body(
+        self, clean_log: str, mailbox: Mailbox
+    ) -> None:
+        handlers = ActionHandlers(settings_for(clean_log, smtp_port=mailbox.port))
+        params = {
+            "to": "lead@stormhaven.test",
+            "subject": "[SLA] $field_subject",
+            "text": "Case $case_id missed $milestone.\n",
+        }
+        run(handlers.email, action("email", params, case_fields={"subject": ENCODED_INJECTION}))
+        message = received(mailbox)
+        assert message.get_all("From") == ["SLA milestones <sla@localhost>"]
+        assert message.get_all("Reply-To") is None
+        assert message["Subject"] == "[SLA] " + ENCODED_INJECTION.replace("=?", "= ?")
+        assert text_body(message) == "Case SH-7 missed First Response.\n"
+
+    def test_a_line_break_in_a_field_is_delivered_on_one_subject_line(
+        self, clean_log: str, mailbox: Mailbox
+    ) -> None:
+        handlers = ActionHandlers(settings_for(clean_log, smtp_port=mailbox.port))
+        fields = {"subject": "Printer\r\non fire\n\tBcc: spy@evil.test\x00"}
+        params = {"to": "lead@stormhaven.test", "subject": "[SLA] $field_subject"}
+        request = action("email", params, case_fields=fields)
+        assert run(handlers.email, request).attempts == 1
+        message = received(mailbox)
+        assert message["Subject"] == "[SLA] Printer on fire Bcc: spy@evil.test"
+        assert message.get_all("Bcc") is None
+        assert record(clean_log, request.idempotency_key).status == "delivered"
+
+    @pytest.mark.parametrize(
+        "recipient",
+        [
+            "lead@stormhaven.test\r\nBcc: spy@evil.test",
+            "Lead <lead@stormhaven.test>",
+            "lead@stormhaven.test, spy@evil.test",
+            "=?utf-8?q?lead?=@stormhaven.test",
+            "lead@stormhaven.test\x00",
+        ],
+    )
+    def test_a_recipient_that_is_not_a_plain_address_is_refused(
+        self, clean_log: str, mailbox: Mailbox, recipient: str
+    ) -> None:
+        handlers = ActionHandlers(settings_for(clean_log, smtp_port=mailbox.port))
+        request = action("email", {"to": ["ops@stormhaven.test", recipient]})
+        error = failure_of(handlers.email, request)
+        assert (error.type, error.non_retryable) == ("DeliveryRejected", True)
+        assert error.message == (
+            f"params.to holds {recipient!r}, which is not a plain address: give addresses "
+            "like lead@example.com, without names, line breaks or encoded words"
+        )
+        assert mailbox.messages == []
+        logged = record(clean_log, request.idempotency_key)
+        assert (logged.status, logged.attempts) == ("failed", 1)
+
+    def test_a_sender_that_is_not_a_plain_address_is_refused(
+        self, clean_log: str, mailbox: Mailbox
+    ) -> None:
+        sender = "sla@localhost\r\nBcc: spy@evil.test"
+        handlers = ActionHandlers(settings_for(clean_log, smtp_port=mailbox.port, mail_from=sender))
+        error = failure_of(handlers.email, action("email", {"to": "lead@stormhaven.test"}))
+        assert error.non_retryable
+        assert error.message == (
+            f"SLA_MAIL_FROM is {sender!r}, which is not a plain address: set it to one like "
+            "sla@example.com on the worker"
+        )
+        assert mailbox.messages == []
+
+    @pytest.mark.parametrize(
+        ("params", "message"),
+        [
+            (
+                {"to": "lead@stormhaven.test", "subject": {"en": "$milestone missed"}},
+                "params.subject must be a text template with $placeholders, not a dict",
+            ),
+            (
+                {"to": "lead@stormhaven.test", "html": ["<p>$case_id</p>"]},
+                "params.html must be a text template with $placeholders, not a list",
+            ),
+            (
+                {"to": ["lead@stormhaven.test", 7]},
+                "params.to holds 7, which is not a plain address",
+            ),
+        ],
+    )
+    def test_a_message_that_cannot_be_rendered_is_final_after_one_attempt(
+        self, clean_log: str, mailbox: Mailbox, params: dict[str, Any], message: str
+    ) -> None:
+        handlers = ActionHandlers(settings_for(clean_log, smtp_port=mailbox.port))
+        request = action("email", params)
+        error = failure_of(handlers.email, request)
+        assert (error.type, error.non_retryable) == ("DeliveryRejected", True)
+        assert error.message.startswith(message)
+        assert mailbox.messages == []
+        logged = record(clean_log, request.idempotency_key)
+        assert (logged.status, logged.attempts) == ("failed", 1)
+        assert message in (logged.last_error or "")

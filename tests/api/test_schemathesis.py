@@ -5,9 +5,13 @@ they need it (validation, keys, database lookups, and their 503).
 
 Random ids rarely name a stored row, so a third of the requests use the ids of a seeded
 configuration (the Stormhaven calendar, types and process), and operations that take a body are
-also sent a valid one, so the success paths are fuzzed too.
+also sent a valid one, so the success paths are fuzzed too. And hostile ones: a request whose one
+string, number or date (in the body, the query or the path) was replaced by a lone surrogate, a
+NUL, an encoded word, a huge number or an instant no `datetime` holds.
 """
 
+import json
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -97,8 +101,71 @@ def valid_body(method: str, path: str, seeded: dict[str, Any]) -> Any:
     }.get((method, path))
 
 
+HOSTILE_TEXT = [
+    "\ud800",
+    "a\udfffb",
+    "x\x00y",
+    "=?utf-8?q?Urgent=0D=0AReply-To:_attacker@evil.test?=",
+    "9999-12-31T23:59:59-23:59",
+    "0001-01-01T00:00:00+23:59",
+    "99999999999h",
+    "P999999999D",
+]
+HOSTILE_NUMBERS = [10**30, -(10**30), 2**63, 1e308, -1e308]
+HOSTILE_SENT: Counter[str] = Counter()
+"""Replacements for one leaf of a request: every string may become any of HOSTILE_TEXT (a query
+or path value all but the lone surrogates, which no URL carries, and a path value nothing with
+a `?`, which would end the path), every number any of these."""
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in _leaves(item, (*path, key))]
+    if isinstance(value, list):
+        return [leaf for n, item in enumerate(value) for leaf in _leaves(item, (*path, n))]
+    return [path] if isinstance(value, str | int | float) and not isinstance(value, bool) else []
+
+
+def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = _replaced(value[path[0]], path[1:], new)
+    return copy
+
+
+def _has_surrogate(text: str) -> bool:
+    return any(0xD800 <= ord(char) <= 0xDFFF for char in text)
+
+
+@st.composite
+def hostile(draw: st.DrawFn, base: st.SearchStrategy[schemathesis.Case]) -> schemathesis.Case:
+    """A generated request with one leaf replaced by a hostile value."""
+    case = draw(base)
+    places = [("body", leaf) for leaf in _leaves(case.body)] if case.body is not None else []
+    for part in ("query", "path_parameters"):
+        places += [(part, (name,)) for name in getattr(case, part) or {}]
+    if not places:
+        return case
+    part, leaf = draw(st.sampled_from(places))
+    texts = [
+        text
+        for text in HOSTILE_TEXT
+        if part == "body"
+        or not (_has_surrogate(text) or (part == "path_parameters" and "?" in text))
+    ]
+    new = draw(st.sampled_from([*texts, *HOSTILE_NUMBERS]))
+    HOSTILE_SENT[part] += 1
+    if part == "body":
+        # Sent as ASCII JSON, as a client would escape it: the server sees `\ud800`, not bytes.
+        case.body = json.dumps(_replaced(case.body, leaf, new)).encode()
+    else:
+        setattr(case, part, {**getattr(case, part), leaf[0]: str(new)})
+    return case
+
+
 def strategy(operation: Any, seeded: dict[str, Any]) -> st.SearchStrategy[schemathesis.Case]:
-    """Generated valid and invalid requests, and requests on the seeded rows."""
+    """Generated valid and invalid requests, requests on the seeded rows, and hostile ones."""
     strategies = [operation.as_strategy(GenerationMode.POSITIVE)]
     if operation.body or any(operation.iter_parameters()):
         strategies.append(operation.as_strategy(GenerationMode.NEGATIVE))
@@ -120,16 +187,32 @@ def strategy(operation: Any, seeded: dict[str, Any]) -> st.SearchStrategy[schema
     return st.one_of(strategies)
 
 
+def has_input(operation: Any) -> bool:
+    return bool(operation.body or any(operation.iter_parameters()))
+
+
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_operation_never_answers_500(app: FastAPI, method: str, path: str) -> None:
+    fuzz(app, method, path, hostile_only=False)
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+def test_hostile_values_never_answer_500(app: FastAPI, method: str, path: str) -> None:
+    fuzz(app, method, path, hostile_only=True)
+
+
+def fuzz(app: FastAPI, method: str, path: str, *, hostile_only: bool) -> None:
     seeded = seed(app)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     # The key is ours (a valid admin key); wrong keys have tests of their own.
     schema.config.generation.update(with_security_parameters=False)
     operation = schema[path][method]
+    if hostile_only and not has_input(operation):
+        pytest.skip("the operation takes no input")
+    cases = strategy(operation, seeded)
     sent: list[int] = []
 
-    @given(case=strategy(operation, seeded))
+    @given(case=hostile(cases) if hostile_only else cases)
     @settings(
         max_examples=EXAMPLES_PER_OPERATION,
         deadline=None,
@@ -143,5 +226,9 @@ def test_operation_never_answers_500(app: FastAPI, method: str, path: str) -> No
         )
         sent.append(response.status_code)
 
+    HOSTILE_SENT.clear()
     check()
-    print(f"{method} {path}: {len(sent)} requests, statuses {sorted(set(sent))}")
+    print(
+        f"{method} {path}: {len(sent)} requests ({dict(HOSTILE_SENT)} hostile), "
+        f"statuses {sorted(set(sent))}"
+    )

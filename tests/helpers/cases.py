@@ -13,10 +13,13 @@ from zoneinfo import ZoneInfo
 
 from temporalio import activity
 from temporalio.client import WorkflowHandle
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from workflows.case_sla import CaseSlaWorkflow
 from workflows.contract import (
+    DELIVERY_FAILED,
+    DELIVERY_REJECTED,
     ActionRequest,
     ActionResult,
     CaseTracker,
@@ -36,6 +39,9 @@ class ActionRecorder:
 
     requests: list[ActionRequest] = field(default_factory=list)
     fail_handlers: set[str] = field(default_factory=set)
+    """Handlers that fail for good, as on a receiver's 400."""
+    retry_handlers: set[str] = field(default_factory=set)
+    """Handlers that fail in a way worth retrying, as on a receiver's 503."""
 
     def activities(self) -> list[Any]:
         return [self._handler(name) for name in HANDLERS]
@@ -45,9 +51,9 @@ class ActionRecorder:
         async def record(request: ActionRequest) -> ActionResult:
             self.requests.append(request)
             if name in self.fail_handlers:
-                from temporalio.exceptions import ApplicationError
-
-                raise ApplicationError("receiver said 400", type="DeliveryRejected")
+                raise ApplicationError("receiver said 400", type=DELIVERY_REJECTED)
+            if name in self.retry_handlers:
+                raise ApplicationError("receiver said 503", type=DELIVERY_FAILED)
             return ActionResult(status="delivered")
 
         return record

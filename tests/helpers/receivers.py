@@ -1,7 +1,8 @@
 """Real peers for the action handlers: an HTTP receiver and an SMTP server on 127.0.0.1.
 
 The receiver verifies each body's signature and counts deliveries per idempotency key, as a
-careful case system would; it can refuse the first attempts, answer 400, or be down for a while.
+careful case system would; it can refuse the first attempts, answer 400, be down for a while, or
+serve HTTPS with a given certificate.
 """
 
 import hashlib
@@ -35,6 +36,8 @@ def free_port() -> int:
 class Delivery:
     method: str
     path: str
+    host: str
+    """The `Host` header: the name the sender meant, whatever address it connected to."""
     key: str
     body: dict[str, Any]
     received_at: datetime
@@ -55,12 +58,15 @@ class Receiver:
     receivers (a sender killed between our 200 and its own record must send again)."""
     attempts: Counter[str] = field(default_factory=Counter)
     bad_signatures: int = 0
+    tls_context: ssl.SSLContext | None = None
+    """Serve HTTPS with this server context (see `self_signed_certificate`)."""
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.tls_context else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def keys(self) -> Counter[str]:
         """Deliveries processed per key."""
@@ -85,6 +91,12 @@ class Receiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.allow_reuse_address = True
+        if self.tls_context is not None:
+            # The handshake runs in accept(): a client refusing the certificate never gets a
+            # request through, and the server only drops that connection.
+            self._server.socket = self.tls_context.wrap_socket(
+                self._server.socket, server_side=True
+            )
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -113,7 +125,12 @@ class Receiver:
                 elif status == 200:
                     self.accepted.append(
                         Delivery(
-                            request.command, request.path, key, json.loads(body), datetime.now(UTC)
+                            request.command,
+                            request.path,
+                            request.headers.get("Host", ""),
+                            key,
+                            json.loads(body),
+                            datetime.now(UTC),
                         )
                     )
         request.send_response(status)
@@ -190,3 +207,12 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
         capture_output=True,
     )
     return cert, key
+
+
+def tls_server_context(directory: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server context presenting a fresh self-signed `localhost` certificate, and the
+    certificate, for clients to trust."""
+    cert, key = self_signed_certificate(directory)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context, cert
