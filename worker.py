@@ -72,6 +72,7 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
             "workflows.search_attributes",
             "workflows.thresholds",
             "workflows.tracker",
+            "workflows.values",
         )
     )
 

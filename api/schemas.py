@@ -28,9 +28,7 @@ from workflows.contract import (
     CaseFieldsGiven,
     CaseId,
     Criteria,
-    Duration,
     EntitlementProcess,
-    Instant,
     MilestoneActions,
     ProcessMilestone,
     Recurrence,
@@ -39,6 +37,7 @@ from workflows.contract import (
     StateCriteria,
     TargetSpec,
 )
+from workflows.values import Duration, Instant
 
 Role = Literal["admin", "case_system", "agent", "ops"]
 ROLES: tuple[Role, ...] = ("admin", "case_system", "agent", "ops")

@@ -22,7 +22,7 @@ from api.schemas import (
 )
 from database.models import BusinessHoursRecord
 from workflows.business_hours import BusinessHours, calendar_for
-from workflows.contract import Duration, Instant
+from workflows.values import Duration, Instant
 
 router = APIRouter(prefix="/business-hours", tags=["business hours"])
 HoursId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -28,7 +28,6 @@ from workflows.contract import (
     CaseTracker,
     Close,
     CompleteMilestone,
-    Instant,
     MilestoneStatus,
     Pause,
     RecordEvent,
@@ -38,6 +37,7 @@ from workflows.contract import (
     UpdateCase,
 )
 from workflows.limits import MAX_PAST_OPENING
+from workflows.values import Instant
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 CasePath = Annotated[CaseId, Path()]

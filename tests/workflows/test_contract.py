@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from workflows.contract import Condition, Duration, EntitlementProcess, StartCase
+from workflows.contract import (
+    Condition,
+    EntitlementProcess,
+    StartCase,
+)
+from workflows.values import Duration
 
 DURATION: TypeAdapter[timedelta] = TypeAdapter(Duration)
 
