@@ -160,9 +160,13 @@ app = typer.Typer(
 case_app = typer.Typer(help="Start, read and work one case.", no_args_is_help=True)
 types_app = typer.Typer(help="The milestone type catalog.", no_args_is_help=True)
 processes_app = typer.Typer(help="Entitlement processes and their versions.", no_args_is_help=True)
+records_app = typer.Typer(
+    help="The milestone records reports read, against the cases' workflows.", no_args_is_help=True
+)
 app.add_typer(case_app, name="case")
 app.add_typer(types_app, name="types")
 app.add_typer(processes_app, name="processes")
+app.add_typer(records_app, name="records")
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print the API's JSON answer instead, for scripts.")
@@ -632,6 +636,47 @@ def processes_show(
         _print_json(shown)
         return
     render_process(process, parse_answer(EntitlementProcess, shown["definition"]), _console())
+
+
+@records_app.command("check")
+def records_check(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Compare the records of every open case with its live tracker; exit 1 on a difference."""
+    answer = _api(ctx).call("GET", "/records/check")
+    if as_json:
+        _print_json(answer)
+    else:
+        console = _console()
+        for line in answer["differences"] + answer["failures"]:
+            console.print(line, highlight=False)
+        console.print(
+            f"{answer['cases']} open cases, {answer['count']} differences, "
+            f"{len(answer['failures'])} cases unreadable",
+            style="green" if not (answer["count"] or answer["failures"]) else "red",
+        )
+    if answer["count"] or answer["failures"]:
+        raise typer.Exit(1)
+
+
+@records_app.command("rebuild")
+def records_rebuild(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only cases started since this instant (ISO 8601; default: all)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-derive the records of every case Temporal still holds, open and closed, and repair
+    the stored ones. Safe to run again."""
+    params = {"since": parse_instant(since)} if since else None
+    answer = _api(ctx).call("POST", "/records/rebuild", params=params)
+    if as_json:
+        _print_json(answer)
+        return
+    console = _console()
+    for line in answer["failures"]:
+        console.print(line, highlight=False, style="red")
+    console.print(f"rebuilt {answer['milestones']} milestone records of {answer['cases']} cases")
 
 
 if __name__ == "__main__":

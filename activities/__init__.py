@@ -1,9 +1,11 @@
 """Action handlers: one Temporal activity per handler name, each taking an `ActionRequest`.
 
 `webhook`, `email`, `case_update` and `escalate` act; `delivery_failed` records that the workflow
-gave up on an action. Every handler consults the delivery log first (a key already delivered is
-not acted on again) and records each attempt, so a retry after a crash delivers at most once
-more, and the receiver can drop even that by the idempotency key. A result's `attempts` is the
+gave up on an action; `write_records` stores a case's milestone records (`database.records`).
+
+Every action handler consults the delivery log first (a key already delivered is not acted on
+again) and records each attempt, so a retry after a crash delivers at most once more, and the
+receiver can drop even that by the idempotency key. A result's `attempts` is the
 log's count. A failure retrying cannot change (a refusal, a template or parameter that does not
 work) is final at once. They are synchronous and run on the worker's thread pool.
 """
@@ -21,16 +23,19 @@ from activities.http import failed, rejected
 from activities.mail import send_email
 from activities.settings import ActionSettings
 from activities.webhook import deliver_webhook
+from database.records import RecordStore
 from workflows.contract import (
     CASE_UPDATE,
     DELIVERY_FAILED_HANDLER,
     EMAIL,
     ESCALATE,
     WEBHOOK,
+    WRITE_RECORDS,
     ActionRequest,
     ActionResult,
     DeliveryFailure,
 )
+from workflows.records import RecordBatch
 
 Handler = Callable[[ActionRequest, ActionSettings], str]
 DEFAULT_LEASE = timedelta(minutes=1)
@@ -43,9 +48,17 @@ class ActionHandlers:
     def __init__(self, settings: ActionSettings | None = None) -> None:
         self.settings = settings or ActionSettings()
         self.log = DeliveryLog(self.settings.database_url)
+        self.records = RecordStore(self.settings.database_url)
 
     def activities(self) -> list[Callable[..., Any]]:
-        return [self.webhook, self.email, self.case_update, self.escalate, self.delivery_failed]
+        return [
+            self.webhook,
+            self.email,
+            self.case_update,
+            self.escalate,
+            self.delivery_failed,
+            self.write_records,
+        ]
 
     @activity.defn(name=WEBHOOK)
     def webhook(self, request: ActionRequest) -> ActionResult:
@@ -68,6 +81,11 @@ class ActionHandlers:
         """The workflow gave up on an action (retries exhausted): mark it failed for ops. The
         number of attempts the log holds, for the workflow to show."""
         return self.log.attempt_failed(failure.request, failure.error, final=True)
+
+    @activity.defn(name=WRITE_RECORDS)
+    def write_records(self, batch: RecordBatch) -> None:
+        """Store a case's changed milestone records (a newer revision always wins)."""
+        self.records.write(batch)
 
     def _run(self, request: ActionRequest, handler: Handler) -> ActionResult:
         # An attempt holds the action until Temporal would have given up on it, and a little.

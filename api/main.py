@@ -31,6 +31,8 @@ from api.routes import (
     entitlement_processes,
     health,
     milestone_types,
+    records,
+    reports,
 )
 from api.temporal import TemporalGateway, system_clock
 from database.engine import session_factory
@@ -74,6 +76,8 @@ def create_app(
         business_hours,
         entitlement_processes,
         cases,
+        reports,
+        records,
         api_keys,
     ):
         app.include_router(module.router)

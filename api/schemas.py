@@ -408,3 +408,106 @@ class HealthPublic(BaseModel):
     status: Literal["ok", "degraded"]
     database: ComponentHealth
     temporal: ComponentHealth
+
+
+# --------------------------------------------------------------------------------------- reports
+
+
+class ComplianceFigures(BaseModel):
+    """How the instances of one group (or all of them) resolved in the period."""
+
+    instances: int
+    met: int
+    """Completed on or before the target."""
+    completed_late: int
+    violated_open: int
+    """Violated and never completed (still open, or cancelled after the breach)."""
+    cancelled: int
+    """Cancelled before the target passed."""
+    met_rate: float | None
+    """met / (met + completed_late + violated_open); null when that is 0."""
+    median_time_to_complete: float | None
+    p90_time_to_complete: float | None
+    """Business seconds from start to completion (nearest rank), of completed instances."""
+
+
+class ComplianceGroup(ComplianceFigures):
+    key: str | None
+    """The group: a milestone type, a category, an account, a priority, a process, or a period
+    (`2026-11-30`, the Monday of a week, `2026-11`); null for instances without one."""
+    color: str | None = None
+    """The milestone type's color (`group_by=milestone_type` only)."""
+
+
+class ComplianceReport(BaseModel):
+    """SLA compliance of the milestone instances resolved in [from, to)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    start: datetime = Field(alias="from")
+    end: datetime = Field(alias="to")
+    group_by: str
+    groups: list[ComplianceGroup]
+    total: ComplianceFigures
+
+
+class MilestoneRecordPublic(BaseModel):
+    """One milestone instance as its record keeps it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    case_id: str
+    milestone: str
+    instance: int
+    account_id: str | None
+    process: str
+    process_version: int
+    reporting_category: str | None
+    color: str
+    priority_at_start: str | None
+    priority_at_end: str | None
+    state: str
+    started_at: datetime
+    target_at: datetime | None
+    warned_at: datetime | None
+    violated_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    target_seconds: float
+    business_elapsed_seconds: float
+    stopped_seconds: float
+    completed_late: bool
+    outcome: str | None
+    resolved_at: datetime | None
+    as_of: datetime
+
+
+class MilestoneRecordsPublic(Page):
+    data: list[MilestoneRecordPublic]
+
+
+class AtRiskPublic(MilestoneRecordPublic):
+    remaining_seconds: float | None
+    """Calendar seconds until `target_at`; negative once it has passed (overdue)."""
+
+
+class AtRiskListPublic(Page):
+    as_of: datetime
+    data: list[AtRiskPublic]
+
+
+class RecordsCheckPublic(Page):
+    """How the records of the open cases compare with their live trackers."""
+
+    cases: int
+    differences: list[str]
+    failures: list[str]
+    """Cases that could not be read, with why."""
+
+
+class RecordsRebuildPublic(Page):
+    """What a rebuild wrote: cases and milestone records, and the cases it could not read."""
+
+    cases: int
+    milestones: int
+    failures: list[str]

@@ -263,6 +263,24 @@ class Cases:
         async with self._translated(case_id, command=True):
             return await handle.execute_update(update, command, rpc_timeout=self.timeout)
 
+    async def case_ids(self, *, running: bool, since: datetime | None = None) -> list[str]:
+        """The ids of every case the visibility store knows: running ones only, or those started
+        since `since` (whatever their status), oldest first."""
+        clauses = [f"WorkflowType = '{WORKFLOW_TYPE}'"]
+        if running:
+            clauses.append("ExecutionStatus = 'Running'")
+        if since is not None:
+            clauses.append(f"StartTime >= '{_visibility_instant(since)}'")
+        client = await self.gateway.client()
+        async with self._translated("", command=False):
+            found = [
+                execution.id.removeprefix("case-")
+                async for execution in client.list_workflows(
+                    " AND ".join(clauses), rpc_timeout=self.timeout
+                )
+            ]
+        return found[::-1]
+
     async def list(
         self,
         *,
@@ -278,8 +296,7 @@ class Cases:
         if sla_state is not None:
             clauses.append(f"{SLA_STATE.name} = '{sla_state}'")
         if deadline_before is not None:
-            instant = deadline_before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            clauses.append(f"{NEXT_DEADLINE.name} < '{instant}'")
+            clauses.append(f"{NEXT_DEADLINE.name} < '{_visibility_instant(deadline_before)}'")
         if process is not None:
             clauses.append(f"{ENTITLEMENT_PROCESS.name} = '{process}'")
         if account_id is not None:
@@ -307,3 +324,7 @@ class Cases:
                     )
                 )
         return found
+
+
+def _visibility_instant(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

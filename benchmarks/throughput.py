@@ -3,9 +3,10 @@ action lateness at a steady load, and the history size of a small case (issue 4)
 
 One run starts `temporal server start-dev` with SQLite file persistence in a temporary directory
 and ONE worker process (this script with `--worker`). The worker runs `CaseSlaWorkflow` exactly as
-`worker.build_worker` builds it (production settings, `SLA_*` from the environment), the bare
-workflow of `benchmarks/bare_workflow.py` with the same options on a second task queue, and an
-activity `noop` that every action of the benchmark uses: it reports each action's lateness
+`worker.build_worker` builds it (production settings, `SLA_*` from the environment), writing its
+milestone records with the real `write_records` activity to a SQLite file beside the server's,
+the bare workflow of `benchmarks/bare_workflow.py` with the same options on a second task queue,
+and an activity `noop` that every action of the benchmark uses: it reports each action's lateness
 (`now - ActionRequest.due_at`) to this process on the worker's stdout. Then, one after the other:
 
 1. Small case: 3 milestones (the Stormhaven Premium shape on a 24x7 calendar), one pause and
@@ -69,7 +70,10 @@ from temporalio.client import Client, WorkflowExecution, WorkflowUpdateFailedErr
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from activities import ActionHandlers
+from activities.settings import ActionSettings
 from benchmarks.bare_workflow import BARE_WORKFLOW_TYPE, BareCase, BareWorkflow
+from database.migrations import upgrade
 from temporal_connection.client import TemporalSettings, connect, ensure_search_attributes
 from temporal_connection.dev_server import dev_server, temporal_cli
 from worker import WorkerSettings, build_worker
@@ -113,11 +117,14 @@ async def noop(request: ActionRequest) -> ActionResult:
     return ActionResult(status="delivered")
 
 
-async def run_worker(address: str) -> None:
-    """The worker process: CaseSla exactly as `worker.build_worker` builds it, and the bare
-    workflow on a second task queue with the same options, until stdin closes or a signal."""
+async def run_worker(address: str, database_url: str) -> None:
+    """The worker process: CaseSla exactly as `worker.build_worker` builds it (its milestone
+    records written to a real SQLite database), and the bare workflow on a second task queue with
+    the same options, until stdin closes or a signal."""
     client = await connect(TemporalSettings(address=address))
-    cases = build_worker(client, CASE_QUEUE, WorkerSettings(), activities=[noop])
+    upgrade(database_url)
+    records = ActionHandlers(ActionSettings(database_url=database_url)).write_records
+    cases = build_worker(client, CASE_QUEUE, WorkerSettings(), activities=[noop, records])
     config = cases.config()
     config["task_queue"] = BARE_QUEUE
     config["workflows"] = [BareWorkflow]
@@ -154,9 +161,10 @@ class ActionSeen:
 class WorkerProcess:
     """The worker subprocess, and the actions it reports, routed by case id prefix."""
 
-    def __init__(self, address: str, log_path: Path) -> None:
+    def __init__(self, address: str, log_path: Path, database_url: str) -> None:
         self.address = address
         self.log_path = log_path
+        self.database_url = database_url
         self.listeners: dict[str, Callable[[ActionSeen], None]] = {}
         self.process: asyncio.subprocess.Process | None = None
         self._ready = asyncio.Event()
@@ -175,6 +183,8 @@ class WorkerProcess:
             "--worker",
             "--address",
             self.address,
+            "--database-url",
+            self.database_url,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=self._log,
@@ -883,7 +893,8 @@ async def benchmark(args: argparse.Namespace, address: str, data_dir: Path) -> N
         print(f"[{time.monotonic() - began:5.0f} s] {message}", file=sys.stderr, flush=True)
 
     small = bare = case = late = None
-    async with WorkerProcess(address, data_dir / "worker.log") as worker:
+    records = f"sqlite:///{data_dir / 'records.sqlite'}"
+    async with WorkerProcess(address, data_dir / "worker.log", records) as worker:
         progress("worker ready")
         if "small" in phases:
             small = await small_case(client, tag)
@@ -941,9 +952,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, help="keep the server's data here")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--address", help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        asyncio.run(run_worker(args.address))
+        asyncio.run(run_worker(args.address, args.database_url))
         return
     with contextlib.ExitStack() as stack:
         if args.data_dir is None:

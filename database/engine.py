@@ -79,6 +79,9 @@ def engine_for(url: str) -> Engine:
             cursor = connection.cursor()  # type: ignore[attr-defined]
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            # WAL with NORMAL sync: a commit survives a crash of the process (kill -9), and
+            # costs no fsync; only a power loss may drop the last commits.
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
 

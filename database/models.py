@@ -7,7 +7,9 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Computed,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -195,3 +197,66 @@ class ApiKeyRecord(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     roles: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# ------------------------------------------------------------------------------------- records
+
+
+class MilestoneRecordRow(Base):
+    """A milestone instance as reports read it (the contract's `workflows.records
+    .MilestoneRecord`), written by the case's workflow, kept after Temporal's retention.
+
+    `revision` is the case's write counter: a row is only ever replaced by a write of the same or
+    a newer revision. `resolved_at` places a resolved instance in a report's period.
+    """
+
+    __tablename__ = "milestone_record"
+    __table_args__ = (
+        Index("ix_milestone_record_resolved_at", "resolved_at"),
+        Index("ix_milestone_record_account_started", "account_id", "started_at"),
+        Index("ix_milestone_record_open", "state", "target_at"),
+    )
+
+    case_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    milestone: Mapped[str] = mapped_column(String(100), primary_key=True)
+    instance: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[str | None] = mapped_column(String(200))
+    process: Mapped[str] = mapped_column(String(100))
+    process_version: Mapped[int] = mapped_column(Integer)
+    reporting_category: Mapped[str | None] = mapped_column(String(100))
+    color: Mapped[str] = mapped_column(String(7))
+    priority_at_start: Mapped[str | None] = mapped_column(String(100))
+    priority_at_end: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    target_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    violated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    target_seconds: Mapped[float] = mapped_column(Float)
+    business_elapsed_seconds: Mapped[float] = mapped_column(Float)
+    stopped_seconds: Mapped[float] = mapped_column(Float)
+    completed_late: Mapped[bool] = mapped_column(Boolean)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime())
+    revision: Mapped[int] = mapped_column(Integer)
+
+
+class CaseRecordRow(Base):
+    """A case as reports read it (the contract's `workflows.records.CaseRecord`)."""
+
+    __tablename__ = "case_record"
+    __table_args__ = (Index("ix_case_record_account_opened", "account_id", "opened_at"),)
+
+    case_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    account_id: Mapped[str | None] = mapped_column(String(200))
+    process: Mapped[str] = mapped_column(String(100))
+    process_version: Mapped[int] = mapped_column(Integer)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_state: Mapped[str] = mapped_column(String(20))
+    breached: Mapped[bool] = mapped_column(Boolean)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime())
+    revision: Mapped[int] = mapped_column(Integer)

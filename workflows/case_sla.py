@@ -12,7 +12,7 @@ fail the workflow: a rejected command never does.
 
 import asyncio
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         problems_of,
     )
     from workflows.delivery import deliver
+    from workflows.recording import RecordChanges, write_records
     from workflows.search_attributes import (
         ACCOUNT_ID,
         CASE_ID,
@@ -50,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
         SLA_STATE,
     )
 
+RECORDS_PATCH = "milestone-records"
 C = TypeVar("C", bound=Command)
 Answer = TypeVar("Answer", bound=BaseModel)
 Published = str | datetime | None
@@ -112,7 +114,9 @@ class CaseSlaWorkflow:
         self._start = start
         self._failure: ApplicationError | None = None
         self._changed = False
-        self._deliveries: set[asyncio.Future[None]] = set()
+        self._background: set[asyncio.Future[None]] = set()
+        """Deliveries and record writes under way: the run ends only after them."""
+        self._records = RecordChanges()
         self._reached: datetime | None = None
         now = workflow.now()
         if start.continued is not None:
@@ -150,6 +154,7 @@ class CaseSlaWorkflow:
             now = self._now()
             self._dispatch(self._clock.advance(now))
             self._publish(now)
+            self._record(now)
             if self._clock.closed or self._history_is_long():
                 break
             due = self._clock.next_due()
@@ -170,7 +175,7 @@ class CaseSlaWorkflow:
         if timer is not None:
             timer.cancel()
         await workflow.wait_condition(
-            lambda: not self._deliveries and workflow.all_handlers_finished()
+            lambda: not self._background and workflow.all_handlers_finished()
         )
         if not self._clock.closed:
             state = self._clock.state.model_dump(mode="json")
@@ -241,9 +246,23 @@ class CaseSlaWorkflow:
         now = self._now()
         for request in requests:
             self._clock.action_started(request, now)
-            task = asyncio.ensure_future(self._deliver(request))
-            self._deliveries.add(task)
-            task.add_done_callback(self._deliveries.discard)
+            self._in_background(self._deliver(request))
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _record(self, now: datetime) -> None:
+        """Write the milestone records this task changed (cases started before records were
+        written from the workflow, and their replays, write none)."""
+        if not workflow.patched(RECORDS_PATCH):
+            return
+        state = self._clock.state
+        batch = self._records.batch(self._clock.tracker(now), state.records_revision + 1)
+        if batch is not None:
+            state.records_revision = batch.revision
+            self._in_background(write_records(batch))
 
     async def _deliver(self, request: ActionRequest) -> None:
         outcome = await deliver(request, self._clock.expires_after(request))

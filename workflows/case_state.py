@@ -49,6 +49,13 @@ class Instance(BaseModel):
     """Thresholds already passed, as `<kind>/<n>`; `violation/0` is the breach itself."""
     last_fired_at: datetime | None = None
     actions: list[ActionStatus] = Field(default_factory=list)
+    color: str | None = None
+    reporting_category: str | None = None
+    priority_at_start: str | None = None
+    """The milestone's color and reporting category and the case's priority when the instance
+    started (what its record keeps, whatever later versions say)."""
+    priority_at_end: str | None = None
+    warned_at: datetime | None = None
     fault: str | None = None
     """Why the instance's deadlines cannot be computed in its calendar (no open time within ten
     years, or past the years calendars cover): it then runs no actions, and ops see why."""
@@ -82,6 +89,8 @@ class CaseState(BaseModel):
     """`pause_when` still holds but the case was resumed (by command or `max_pause`): ignore the
     rule until it stops holding."""
     closed_at: datetime | None = None
+    records_revision: int = 0
+    """The revision of the last batch of milestone records the case wrote."""
     timeline: list[TimelineEvent] = Field(default_factory=list)
     """What happened, in the order the clock learned it (sort by `at` to read it)."""
 

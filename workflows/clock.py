@@ -450,6 +450,9 @@ class CaseClock:
             target=target,
             calendar=calendar,
             state="paused" if self.paused else "active",
+            color=milestone.color,
+            reporting_category=milestone.reporting_category,
+            priority_at_start=self._priority(),
         )
         instance.segments = self.time.running_segments(state.pauses, started_at, calendar)
         state.instances.append(instance)
@@ -464,6 +467,7 @@ class CaseClock:
         close_segment(instance, at)
         instance.state = "completed"
         instance.completed_at = at
+        instance.priority_at_end = self._priority()
         late = (
             f"late by {_human(at - reached)}" if reached is not None and at > reached else "on time"
         )
@@ -480,6 +484,7 @@ class CaseClock:
         close_segment(instance, at)
         instance.state = "cancelled"
         instance.cancelled_at = at
+        instance.priority_at_end = self._priority()
         instance.cancel_reason = reason
         self._log(at, "cancelled", instance, reason)
 
@@ -492,6 +497,10 @@ class CaseClock:
             self.state.pauses[-1].resumed_by = "close"
         self.state.closed_at = now
         self._log(now, "closed", None, reason)
+
+    def _priority(self) -> str | None:
+        priority = self.state.fields.get("priority")
+        return None if priority is None else str(priority)
 
     def _calendar_key(self, milestone: ProcessMilestone) -> str:
         return milestone.business_hours or self.state.process.business_hours or ALWAYS_OPEN_KEY
@@ -611,6 +620,8 @@ class CaseClock:
             milestone.actions.warning if due.kind == "warning" else milestone.actions.violation
         )
         action = actions[due.n - 1]
+        if due.kind == "warning" and instance.warned_at is None:
+            instance.warned_at = due_at
         kind: TimelineKind = "warned" if due.kind == "warning" else "escalated"
         self._log(due_at, kind, instance, f"level {due.n}: {action.handler}")
         return [self._request(instance, due.kind, due.n, due_at, action.handler, action.params)]

@@ -57,7 +57,9 @@ EMAIL = "email"
 CASE_UPDATE = "case_update"
 ESCALATE = "escalate"
 DELIVERY_FAILED_HANDLER = "delivery_failed"
-"""Activity names: the built-in action handlers, and the one that records a given-up delivery."""
+WRITE_RECORDS = "write_records"
+"""Activity names: the built-in action handlers, the one that records a given-up delivery, and
+the one that writes a case's milestone records."""
 CASE_SYSTEM_SECRET = "case_system"
 """The secret of SLA_WEBHOOK_SECRETS that signs calls to the case system, and only those."""
 
@@ -540,6 +542,13 @@ class MilestoneStatus(BaseModel):
     time_since_target: timedelta | None
     """Calendar time since target_at, once it has passed."""
     warnings_fired: int
+    warned_at: datetime | None = None
+    """When its first warning fell due."""
+    reporting_category: str | None = None
+    """The milestone type's reporting category when the instance started."""
+    priority_at_start: str | None = None
+    priority_at_end: str | None = None
+    """The case's priority when the instance started, and when it ended (now while it runs)."""
     actions: list[ActionStatus] = Field(default_factory=list)
     fault: str | None = None
     """Why its deadlines cannot be computed (its calendar has no open time within ten years, or
@@ -562,6 +571,10 @@ class CaseTracker(BaseModel):
     as_of: datetime
     milestones: list[MilestoneStatus]
     pauses: list[PauseRecord]
+    breached: bool = False
+    """Whether any milestone of the case was ever violated (a breach is never taken back)."""
+    records_revision: int = 0
+    """How many times the case wrote its milestone records (a newer write wins over an older)."""
 
 
 TimelineKind = Literal[

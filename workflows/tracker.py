@@ -26,10 +26,11 @@ def milestone_status(
     except UNANSWERABLE as error:
         elapsed, target_at, fault = ZERO, None, fault or str(error)
     since = None if target_at is None or end <= target_at else end - target_at
+    priority = state.fields.get("priority")
     return MilestoneStatus(
         name=instance.milestone,
         instance=instance.number,
-        color=milestone.color if milestone else "#888888",
+        color=instance.color or (milestone.color if milestone else "#888888"),
         recurrence=milestone.recurrence if milestone else "none",
         state=instance.state,
         violated=instance.violated or (since is not None and instance.open),
@@ -45,6 +46,12 @@ def milestone_status(
         stopped=stopped(state.pauses, instance.started_at, end),
         time_since_target=since,
         warnings_fired=sum(key.startswith("warning/") for key in instance.fired),
+        warned_at=instance.warned_at or _first_warning(instance),
+        reporting_category=instance.reporting_category
+        or (milestone.reporting_category if milestone else None),
+        priority_at_start=instance.priority_at_start,
+        priority_at_end=instance.priority_at_end
+        or (None if priority is None or not instance.open else str(priority)),
         actions=list(instance.actions),
         fault=fault,
     )
@@ -67,6 +74,8 @@ def case_tracker(state: CaseState, time: BusinessTime, now: datetime) -> CaseTra
         as_of=now,
         milestones=[milestone_status(state, time, i, now) for i in state.instances],
         pauses=list(state.pauses),
+        breached=any(instance.violated for instance in state.instances),
+        records_revision=state.records_revision,
     )
 
 
@@ -93,6 +102,11 @@ def next_deadline(state: CaseState, time: BusinessTime) -> datetime | None:
         if (target_at := _known_target(time, instance)) is not None
     ]
     return min(targets, default=None)
+
+
+def _first_warning(instance: Instance) -> datetime | None:
+    """When a warning first fell due, for state kept before `warned_at` was (its actions)."""
+    return min((a.due_at for a in instance.actions if a.kind == "warning"), default=None)
 
 
 def _known_target(time: BusinessTime, instance: Instance) -> datetime | None:

@@ -7,7 +7,7 @@ Revises: ${down_revision | comma,n}
 import sqlalchemy as sa
 from alembic import op
 
-import api.db
+import database.engine
 
 ${imports if imports else ""}
 revision = ${repr(up_revision)}

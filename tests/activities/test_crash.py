@@ -1,5 +1,7 @@
-"""Exactly once across a crash: `kill -9` of the worker process while 50 cases are due, then a
-restart; the receiver processes every action, none twice.
+"""Exactly once across a crash: `kill -9` of the worker process while 50 cases are due and are
+writing their milestone records, then a restart; the receiver processes every action, none twice,
+and the records end up true to the cases (`GET /records/check`, what `sla records check` reads),
+no row ever overwritten by an older revision (a trigger in the database watches for it).
 
 A worker killed between the receiver's answer and its delivery log's commit cannot know the
 post arrived, so it posts again with the same `Idempotency-Key`; the receiver drops the repeat,
@@ -17,11 +19,19 @@ import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import func, select, text
 from temporalio.testing import WorkflowEnvironment
 
+from api.config import ApiSettings
+from api.main import create_app
+from database.engine import transaction
 from database.migrations import upgrade
+from database.models import MilestoneRecordRow
+from temporal_connection.client import TemporalSettings
+from tests.helpers.api import ADMIN_KEY, client_for, closed_port, use_temporal
 from tests.helpers.processes import start_worker
 from tests.helpers.receivers import SECRET, Receiver
 from workflows.case_sla import CaseSlaWorkflow
@@ -75,6 +85,7 @@ async def test_kill_9_of_the_worker_loses_and_duplicates_nothing(tmp_path: Path)
     receiver = Receiver().start()
     database_url = f"sqlite:///{tmp_path / 'sla.sqlite'}"
     upgrade(database_url)
+    watch_revisions(database_url)
     task_queue = f"crash-{uuid.uuid4()}"
     environment = {
         **os.environ,
@@ -104,6 +115,7 @@ async def test_kill_9_of_the_worker_loses_and_duplicates_nothing(tmp_path: Path)
         restarted_at = datetime.now(UTC)
         all_in = await wait_until(lambda: len(receiver.keys()) >= expected, 120)
         await asyncio.sleep(2)  # anything sent twice would arrive now
+        differences = await records_check(server, task_queue, database_url)
     finally:
         worker.terminate()
         worker.wait(timeout=30)
@@ -144,3 +156,46 @@ async def test_kill_9_of_the_worker_loses_and_duplicates_nothing(tmp_path: Path)
     # A repeat needs a kill between the receiver's answer and the delivery log's commit: at most
     # the attempts under way at the kill (the log stops every other resend).
     assert sum(receiver.repeats.values()) <= 2
+    assert differences == {"cases": CASES, "differences": [], "failures": [], "count": 0}
+    assert regressions(database_url) == []
+    with transaction(database_url) as session:
+        written = session.scalar(select(func.count()).select_from(MilestoneRecordRow))
+    assert written == CASES
+
+
+def watch_revisions(database_url: str) -> None:
+    """A trigger that notes any update of a record to an older revision (there must be none)."""
+    with transaction(database_url) as session:
+        session.execute(text("CREATE TABLE revision_regression (kind TEXT, old INT, new INT)"))
+        for table in ("milestone_record", "case_record"):
+            session.execute(
+                text(
+                    f"CREATE TRIGGER {table}_regression BEFORE UPDATE ON {table} "
+                    "WHEN NEW.revision < OLD.revision BEGIN "
+                    f"INSERT INTO revision_regression VALUES ('{table}', OLD.revision, "
+                    "NEW.revision); END"
+                )
+            )
+
+
+def regressions(database_url: str) -> list[Any]:
+    with transaction(database_url) as session:
+        return list(session.execute(text("SELECT * FROM revision_regression")))
+
+
+async def records_check(
+    server: WorkflowEnvironment, task_queue: str, database_url: str
+) -> dict[str, Any]:
+    """`GET /records/check` until the records caught up with the cases (or 30 s passed)."""
+    settings = ApiSettings(
+        database_url=database_url, sla_admin_key=ADMIN_KEY, sla_migrate_on_start=False
+    )
+    app = create_app(settings, TemporalSettings(address=f"127.0.0.1:{closed_port()}"))
+    use_temporal(app, server.client, task_queue)
+    async with client_for(app, ADMIN_KEY) as client:
+        for _ in range(150):
+            answer: dict[str, Any] = (await client.get("/records/check")).json()
+            if answer.get("count") == 0 and answer.get("cases") == CASES:
+                break
+            await asyncio.sleep(0.2)
+    return answer

@@ -80,6 +80,7 @@ def seed(app: FastAPI) -> dict[str, Any]:
             "version": 1,
             "key_id": key.id,
             "case_id": "SH-1001",
+            "account_id": "ACME",
             "name": "Triage",
         }
 

@@ -20,6 +20,7 @@ from workflows.case_sla import CaseSlaWorkflow
 from workflows.contract import (
     DELIVERY_FAILED,
     DELIVERY_REJECTED,
+    WRITE_RECORDS,
     ActionRequest,
     ActionResult,
     CaseTracker,
@@ -27,6 +28,7 @@ from workflows.contract import (
     TimelineEvent,
     case_workflow_id,
 )
+from workflows.records import RecordBatch
 
 NY = ZoneInfo("America/New_York")
 HANDLERS = ("webhook", "email", "case_update", "escalate")
@@ -43,8 +45,21 @@ class ActionRecorder:
     retry_handlers: set[str] = field(default_factory=set)
     """Handlers that fail in a way worth retrying, as on a receiver's 503."""
 
-    def activities(self) -> list[Any]:
-        return [self._handler(name) for name in HANDLERS]
+    batches: list[RecordBatch] = field(default_factory=list)
+    """The milestone records the cases wrote, batch by batch."""
+
+    def activities(self, *, records: bool = True) -> list[Any]:
+        """Fakes of the action handlers, and of the records store unless `records` is False
+        (a test that writes to a real database registers the real one)."""
+        fakes = [self._handler(name) for name in HANDLERS]
+        return [*fakes, self._records()] if records else fakes
+
+    def _records(self) -> Any:
+        @activity.defn(name=WRITE_RECORDS)
+        async def write(batch: RecordBatch) -> None:
+            self.batches.append(batch)
+
+        return write
 
     def _handler(self, name: str) -> Any:
         @activity.defn(name=name)

@@ -1,0 +1,236 @@
+"""Reports over the milestone records: compliance per group and period, an account's milestones
+over time, and the open milestones at risk. Everything is computed in SQL, percentiles included
+(nearest rank, the same on SQLite and PostgreSQL), so a report never loads every row.
+
+An instance belongs to the period in which it was resolved (`resolved_at`: completed, violated
+and never completed, or cancelled). `met` is completed on time; `met_rate` = met / (met +
+completed_late + violated_open), None when that is 0; times to complete are business seconds.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from api.crud.shared import name_key
+from database.models import MilestoneRecordRow, MilestoneTypeRecord
+
+GroupBy = Literal[
+    "milestone_type", "reporting_category", "account", "priority", "process", "day", "week", "month"
+]
+GROUPS: tuple[GroupBy, ...] = (
+    "milestone_type",
+    "reporting_category",
+    "account",
+    "priority",
+    "process",
+    "day",
+    "week",
+    "month",
+)
+Record = MilestoneRecordRow
+COMPLETED = ("met", "completed_late")
+
+
+def compliance(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    group_by: GroupBy,
+    filters: dict[str, str | None],
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The figures of each group of instances resolved in [start, end), and of all of them."""
+    dialect = session.get_bind().dialect.name
+    where = _where(start, end, filters)
+    key = _key(group_by, dialect).label("key")
+    groups = _figures(session, key, where)
+    total = _figures(session, literal("total").label("key"), where)
+    if group_by == "milestone_type":
+        colors = _type_colors(session, [group["key"] for group in groups])
+        for group in groups:
+            group["color"] = colors.get(group["key"]) or group["color"]
+    else:
+        for group in groups:
+            group.pop("color")
+    summary = total[0] if total else _empty()
+    summary.pop("color", None)
+    summary.pop("key", None)
+    return groups, summary
+
+
+def _figures(
+    session: Session, key: ColumnElement[Any], where: list[ColumnElement[bool]]
+) -> list[dict[str, Any]]:
+    counts = select(
+        key,
+        func.count().label("instances"),
+        *(
+            func.sum(case((Record.outcome == outcome, 1), else_=0)).label(outcome)
+            for outcome in ("met", "completed_late", "violated_open", "cancelled")
+        ),
+        func.max(Record.color).label("color"),
+    ).where(*where)
+    counted = {row.key: row._asdict() for row in session.execute(counts.group_by(key))}
+    ranked = (
+        select(
+            key,
+            Record.business_elapsed_seconds.label("seconds"),
+            func.row_number()
+            .over(partition_by=key, order_by=Record.business_elapsed_seconds)
+            .label("rank"),
+            func.count().over(partition_by=key).label("n"),
+        )
+        .where(*where, Record.outcome.in_(COMPLETED))
+        .subquery()
+    )
+    # Nearest rank: the p-th percentile is the value at rank ceil(p * n), in integers.
+    percentiles = select(
+        ranked.c.key,
+        func.max(case((ranked.c.rank == (ranked.c.n + 1) // 2, ranked.c.seconds))).label("p50"),
+        func.max(case((ranked.c.rank == (9 * ranked.c.n + 9) // 10, ranked.c.seconds))).label(
+            "p90"
+        ),
+    ).group_by(ranked.c.key)
+    times = {row.key: (row.p50, row.p90) for row in session.execute(percentiles)}
+    groups = []
+    for group_key in sorted(counted, key=lambda k: (k is None, str(k))):
+        row = counted[group_key]
+        median, p90 = times.get(group_key, (None, None))
+        groups.append(_group(row, median, p90))
+    return groups
+
+
+def _group(row: dict[str, Any], median: float | None, p90: float | None) -> dict[str, Any]:
+    met, late, violated = (
+        int(row[name] or 0) for name in ("met", "completed_late", "violated_open")
+    )
+    judged = met + late + violated
+    return {
+        "key": row["key"],
+        "color": row["color"],
+        "instances": int(row["instances"]),
+        "met": met,
+        "completed_late": late,
+        "violated_open": violated,
+        "cancelled": int(row["cancelled"] or 0),
+        "met_rate": met / judged if judged else None,
+        "median_time_to_complete": median,
+        "p90_time_to_complete": p90,
+    }
+
+
+def _empty() -> dict[str, Any]:
+    return _group(
+        {
+            "key": "total",
+            "color": None,
+            "instances": 0,
+            "met": 0,
+            "completed_late": 0,
+            "violated_open": 0,
+            "cancelled": 0,
+        },
+        None,
+        None,
+    )
+
+
+FILTERS: dict[str, InstrumentedAttribute[Any]] = {
+    "process": Record.process,
+    "account_id": Record.account_id,
+    "milestone_type": Record.milestone,
+    "reporting_category": Record.reporting_category,
+    "priority": Record.priority_at_end,
+}
+
+
+def _where(
+    start: datetime, end: datetime, filters: dict[str, str | None]
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [Record.resolved_at >= start, Record.resolved_at < end]
+    for name, value in filters.items():
+        if value is not None:
+            where.append(FILTERS[name] == value)
+    return where
+
+
+COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
+    "milestone_type": Record.milestone,
+    "reporting_category": Record.reporting_category,
+    "account": Record.account_id,
+    "priority": Record.priority_at_end,
+    "process": Record.process,
+}
+
+
+def _key(group_by: GroupBy, dialect: str) -> ColumnElement[Any]:
+    column = COLUMNS.get(group_by)
+    return column.expression if column is not None else _period(group_by, dialect)
+
+
+def _period(group_by: str, dialect: str) -> ColumnElement[Any]:
+    """The resolution day, the Monday of its ISO week, or its month, as text (UTC)."""
+    at = Record.resolved_at
+    if dialect == "postgresql":
+        utc = func.timezone("UTC", at)
+        if group_by == "week":
+            return func.to_char(func.date_trunc("week", utc), "YYYY-MM-DD")
+        return func.to_char(utc, "YYYY-MM-DD" if group_by == "day" else "YYYY-MM")
+    # SQLite keeps UTC timestamps as text.
+    if group_by == "week":
+        return func.date(at, "-6 days", "weekday 1")
+    return func.strftime("%Y-%m-%d" if group_by == "day" else "%Y-%m", at)
+
+
+def _type_colors(session: Session, names: Sequence[str | None]) -> dict[str | None, str]:
+    """Each milestone type's color as configured now (the global type first)."""
+    keys = {name_key(name): name for name in names if name is not None}
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(MilestoneTypeRecord.name_key, MilestoneTypeRecord.color)
+        .where(MilestoneTypeRecord.name_key.in_(list(keys)))
+        .order_by(MilestoneTypeRecord.scope != "global")
+    )
+    colors: dict[str | None, str] = {}
+    for key, color in rows:
+        colors.setdefault(keys[key], color)
+    return colors
+
+
+# ------------------------------------------------------------------------- accounts and risk
+
+
+def account_milestones(
+    session: Session, *, account_id: str, start: datetime, end: datetime
+) -> Sequence[Record]:
+    """The account's instances started in [start, end), in the order they started."""
+    return session.scalars(
+        select(Record)
+        .where(Record.account_id == account_id, Record.started_at >= start, Record.started_at < end)
+        .order_by(Record.started_at, Record.case_id, Record.milestone, Record.instance)
+    ).all()
+
+
+def at_risk(
+    session: Session, *, account_id: str | None, process: str | None, limit: int
+) -> Sequence[Record]:
+    """Open instances whose warning fired or that are violated, soonest target first (paused
+    ones, which have none, last)."""
+    where: list[ColumnElement[bool]] = [
+        Record.state.in_(("active", "paused")),
+        or_(Record.warned_at.is_not(None), Record.violated_at.is_not(None)),
+    ]
+    if account_id is not None:
+        where.append(Record.account_id == account_id)
+    if process is not None:
+        where.append(Record.process == process)
+    return session.scalars(
+        select(Record)
+        .where(and_(*where))
+        .order_by(cast(Record.target_at.is_(None), Integer), Record.target_at, Record.case_id)
+        .limit(limit)
+    ).all()
