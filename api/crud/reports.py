@@ -1,12 +1,14 @@
 """Reports over the milestone records: compliance per group and period, an account's milestones
-over time, and the open milestones at risk. Everything is computed in SQL, percentiles included
-(nearest rank, the same on SQLite and PostgreSQL), so a report never loads every row.
+over time, and the open milestones at risk. Everything is computed by the database in one pass,
+percentiles included (nearest rank, the same on SQLite and PostgreSQL), so a report never loads
+its rows.
 
 An instance belongs to the period in which it was resolved (`resolved_at`: completed, violated
 and never completed, or cancelled). `met` is completed on time; `met_rate` = met / (met +
 completed_late + violated_open), None when that is 0; times to complete are business seconds.
 """
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
@@ -46,8 +48,8 @@ def compliance(
     dialect = session.get_bind().dialect.name
     where = _where(start, end, filters)
     key = _key(group_by, dialect).label("key")
-    groups = _figures(session, key, where)
-    total = _figures(session, literal("total").label("key"), where)
+    groups = _figures(session, key, where, grouped=True)
+    total = _figures(session, literal("total").label("key"), where, grouped=False)
     if group_by == "milestone_type":
         colors = _type_colors(session, [group["key"] for group in groups])
         for group in groups:
@@ -62,9 +64,21 @@ def compliance(
 
 
 def _figures(
-    session: Session, key: ColumnElement[Any], where: list[ColumnElement[bool]]
+    session: Session, key: ColumnElement[Any], where: list[ColumnElement[bool]], grouped: bool
 ) -> list[dict[str, Any]]:
-    counts = select(
+    """One pass over the records: the counts, and the nearest-rank median and 90th percentile of
+    the time to complete (PostgreSQL's `percentile_disc`, or the `nearest_ranks` aggregate this
+    module gives SQLite, which has none)."""
+    completed = case((Record.outcome.in_(COMPLETED), Record.business_elapsed_seconds))
+    if session.get_bind().dialect.name == "postgresql":
+        percentiles: list[ColumnElement[Any]] = [
+            func.percentile_disc(0.5).within_group(completed).label("p50"),
+            func.percentile_disc(0.9).within_group(completed).label("p90"),
+        ]
+    else:
+        _give_sqlite_nearest_ranks(session)
+        percentiles = [func.nearest_ranks(completed).label("ranks")]
+    query = select(
         key,
         func.count().label("instances"),
         *(
@@ -72,35 +86,46 @@ def _figures(
             for outcome in ("met", "completed_late", "violated_open", "cancelled")
         ),
         func.max(Record.color).label("color"),
+        *percentiles,
     ).where(*where)
-    counted = {row.key: row._asdict() for row in session.execute(counts.group_by(key))}
-    ranked = (
-        select(
-            key,
-            Record.business_elapsed_seconds.label("seconds"),
-            func.row_number()
-            .over(partition_by=key, order_by=Record.business_elapsed_seconds)
-            .label("rank"),
-            func.count().over(partition_by=key).label("n"),
-        )
-        .where(*where, Record.outcome.in_(COMPLETED))
-        .subquery()
-    )
-    # Nearest rank: the p-th percentile is the value at rank ceil(p * n), in integers.
-    percentiles = select(
-        ranked.c.key,
-        func.max(case((ranked.c.rank == (ranked.c.n + 1) // 2, ranked.c.seconds))).label("p50"),
-        func.max(case((ranked.c.rank == (9 * ranked.c.n + 9) // 10, ranked.c.seconds))).label(
-            "p90"
-        ),
-    ).group_by(ranked.c.key)
-    times = {row.key: (row.p50, row.p90) for row in session.execute(percentiles)}
+    rows = [row._asdict() for row in session.execute(query.group_by(key) if grouped else query)]
     groups = []
-    for group_key in sorted(counted, key=lambda k: (k is None, str(k))):
-        row = counted[group_key]
-        median, p90 = times.get(group_key, (None, None))
+    for row in sorted(rows, key=lambda r: (r["key"] is None, str(r["key"]))):
+        if not row["instances"]:
+            continue
+        median, p90 = (
+            json.loads(row["ranks"] or "[null, null]")
+            if "ranks" in row
+            else (
+                row["p50"],
+                row["p90"],
+            )
+        )
         groups.append(_group(row, median, p90))
     return groups
+
+
+class _NearestRanks:
+    """SQLite aggregate: the nearest-rank median and 90th percentile of its non-null values."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def step(self, value: float | None) -> None:
+        if value is not None:
+            self.values.append(value)
+
+    def finalize(self) -> str | None:
+        values = sorted(self.values)
+        n = len(values)
+        if not n:
+            return None
+        return json.dumps([values[(n + 1) // 2 - 1], values[(9 * n + 9) // 10 - 1]])
+
+
+def _give_sqlite_nearest_ranks(session: Session) -> None:
+    connection = session.connection().connection.driver_connection
+    connection.create_aggregate("nearest_ranks", 1, _NearestRanks)  # type: ignore[union-attr]
 
 
 def _group(row: dict[str, Any], median: float | None, p90: float | None) -> dict[str, Any]:
