@@ -26,8 +26,6 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
@@ -63,6 +61,7 @@ from workflows.search_attributes import (
     NEXT_DEADLINE,
     PRIORITY,
     SLA_STATE,
+    initial,
 )
 
 Clock = Callable[[], Awaitable[datetime]]
@@ -219,14 +218,6 @@ class Cases:
     async def start(self, start: StartCase, as_of: datetime) -> tuple[CaseTracker, bool]:
         """Start the case (or find it started): its tracker and whether it is new."""
         client = await self.gateway.client()
-        attributes = [
-            SearchAttributePair(CASE_ID, start.case_id),
-            SearchAttributePair(ENTITLEMENT_PROCESS, start.process.name),
-            SearchAttributePair(SLA_STATE, "on_track"),
-        ]
-        for key, field in ((PRIORITY, "priority"), (ACCOUNT_ID, "account_id")):
-            if start.fields.get(field) is not None:
-                attributes.append(SearchAttributePair(key, str(start.fields[field])))
         created = True
         async with self._translated(start.case_id, command=False):
             try:
@@ -238,7 +229,7 @@ class Cases:
                     id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
                     # A closed case stays closed: starting it again finds it, not a new run.
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    search_attributes=TypedSearchAttributes(attributes),
+                    search_attributes=initial(start),
                     rpc_timeout=self.timeout,
                 )
             except WorkflowAlreadyStartedError:

@@ -66,7 +66,7 @@ from typing import Any, TextIO
 
 from temporalio import activity
 from temporalio.api.enums.v1 import EventType, TimeoutType
-from temporalio.client import Client, WorkflowExecution, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowExecution, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
@@ -91,6 +91,7 @@ from workflows.contract import (
     UpdateCase,
     case_workflow_id,
 )
+from workflows.search_attributes import initial
 
 HANDLER = "noop"
 CASE_QUEUE = "sla-bench"
@@ -371,6 +372,17 @@ async def fetch_histories(client: Client, workflow_ids: Sequence[str]) -> Histor
     return histories
 
 
+async def start_case(client: Client, case: StartCase) -> WorkflowHandle[CaseSlaWorkflow, Any]:
+    """Start a case as the API does: its records on, the search attributes it knows set."""
+    return await client.start_workflow(
+        CaseSlaWorkflow.run,
+        case,
+        id=case_workflow_id(case.case_id),
+        task_queue=CASE_QUEUE,
+        search_attributes=initial(case),
+    )
+
+
 async def run_limited(jobs: Iterable[Callable[[], Awaitable[None]]], limit: int) -> None:
     semaphore = asyncio.Semaphore(limit)
 
@@ -516,10 +528,9 @@ async def small_case(client: Client, tag: str) -> Histories:
         case_id=f"small-{tag}",
         fields={"status": "New", "stage": "New", "priority": "High"},
         process=small_process(),
+        records=True,
     )
-    handle = await client.start_workflow(
-        CaseSlaWorkflow.run, start, id=case_workflow_id(start.case_id), task_queue=CASE_QUEUE
-    )
+    handle = await start_case(client, start)
     await asyncio.sleep(1)  # let the first workflow task finish, as the test does
     await handle.execute_update(CaseSlaWorkflow.pause, Pause(reason="waiting"))
     await asyncio.sleep(1)
@@ -577,10 +588,7 @@ async def saturation(
             bare = BareCase(case_id=case_id, targets=list(SATURATION_TARGETS), regular=regular)
             await client.start_workflow(BareWorkflow.run, bare, id=case_id, task_queue=BARE_QUEUE)
         else:
-            case = StartCase(case_id=case_id, process=process)
-            await client.start_workflow(
-                CaseSlaWorkflow.run, case, id=case_workflow_id(case_id), task_queue=CASE_QUEUE
-            )
+            await start_case(client, StartCase(case_id=case_id, process=process, records=True))
 
     batch.started_at = datetime.now(UTC)
     began = time.monotonic()
@@ -644,12 +652,11 @@ async def lateness(
             case_id=case_id,
             opened_at=dues[i] - target,
             process=bench_process("Lateness", [target]),
+            records=True,
         )
         if rate:
             await asyncio.sleep(max(0.0, began + i / rate - time.monotonic()))
-        await client.start_workflow(
-            CaseSlaWorkflow.run, case, id=case_workflow_id(case_id), task_queue=CASE_QUEUE
-        )
+        await start_case(client, case)
         if dues[i] - datetime.now(UTC) < timedelta(seconds=1):
             result.late_starts += 1
 

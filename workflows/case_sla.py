@@ -117,6 +117,7 @@ class CaseSlaWorkflow:
         self._background: set[asyncio.Future[None]] = set()
         """Deliveries and record writes under way: the run ends only after them."""
         self._records = RecordChanges()
+        self._writes_records = start.records
         self._reached: datetime | None = None
         now = workflow.now()
         if start.continued is not None:
@@ -179,7 +180,8 @@ class CaseSlaWorkflow:
         )
         if not self._clock.closed:
             state = self._clock.state.model_dump(mode="json")
-            workflow.continue_as_new(self._start.model_copy(update={"continued": state}))
+            carried = {"continued": state, "records": bool(self._writes_records)}
+            workflow.continue_as_new(self._start.model_copy(update=carried))
         return self._clock.tracker(self._now())
 
     # ------------------------------------------------------------------------------- queries
@@ -254,9 +256,12 @@ class CaseSlaWorkflow:
         task.add_done_callback(self._background.discard)
 
     def _record(self, now: datetime) -> None:
-        """Write the milestone records this task changed (cases started before records were
-        written from the workflow, and their replays, write none)."""
-        if not workflow.patched(RECORDS_PATCH):
+        """Write the milestone records this task changed. Whether the case writes them comes
+        with its input, or else from the patch: cases started before records existed, and their
+        replays, write none."""
+        if self._writes_records is None:
+            self._writes_records = workflow.patched(RECORDS_PATCH)
+        if not self._writes_records:
             return
         state = self._clock.state
         batch = self._records.batch(self._clock.tracker(now), state.records_revision + 1)

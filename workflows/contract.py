@@ -392,6 +392,9 @@ class StartCase(BaseModel):
     when Temporal suggests it."""
     continued: dict[str, Any] | None = None
     """Internal: the clock's state, carried into a continued-as-new run. Callers leave it unset."""
+    records: bool | None = None
+    """Whether the case writes its milestone records. The API sets it; left out, the case writes
+    them too, at the cost of a patch marker (cases started before records existed never do)."""
 
     @model_validator(mode="after")
     def _calendars_present(self) -> Self:

@@ -1,11 +1,14 @@
 """The custom search attributes of a case's workflow: how ops find cases in the Temporal UI and
 CLI (`SlaState = "at_risk"`, `NextDeadline < "..."`), and what the API's case listing queries.
 
-The workflow keeps them current; the worker registers them on a namespace. Nothing else here: no
-I/O, safe inside the workflow sandbox.
+The starter sets the ones it knows (`initial`), the workflow keeps them current (each change is a
+history event and a visibility write, so it upserts only what changed), and the worker registers
+them on a namespace. No I/O, safe inside the workflow sandbox.
 """
 
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+
+from workflows.contract import StartCase
 
 CASE_ID = SearchAttributeKey.for_keyword("CaseId")
 SLA_STATE = SearchAttributeKey.for_keyword("SlaState")
@@ -14,3 +17,17 @@ PRIORITY = SearchAttributeKey.for_keyword("Priority")
 ENTITLEMENT_PROCESS = SearchAttributeKey.for_keyword("EntitlementProcess")
 ACCOUNT_ID = SearchAttributeKey.for_keyword("AccountId")
 SEARCH_ATTRIBUTES = (CASE_ID, SLA_STATE, NEXT_DEADLINE, PRIORITY, ENTITLEMENT_PROCESS, ACCOUNT_ID)
+
+
+def initial(start: StartCase) -> TypedSearchAttributes:
+    """What a starter knows of a new case's search attributes: all but its next deadline, so
+    the case's first workflow task has less to upsert."""
+    pairs = [
+        SearchAttributePair(CASE_ID, start.case_id),
+        SearchAttributePair(ENTITLEMENT_PROCESS, start.process.name),
+        SearchAttributePair(SLA_STATE, "on_track"),
+    ]
+    for key, field in ((PRIORITY, "priority"), (ACCOUNT_ID, "account_id")):
+        if start.fields.get(field) is not None:
+            pairs.append(SearchAttributePair(key, str(start.fields[field])))
+    return TypedSearchAttributes(pairs)

@@ -28,6 +28,7 @@ def case_start(
         opened_at=body.opened_at,
         process=process,
         calendars=_calendars(session, process, body.opened_at or now),
+        records=True,
     )
 
 
