@@ -354,6 +354,7 @@ class CaseSummary(BaseModel):
     process: str | None
     priority: str | None
     account_id: str | None
+    owner: str | None = None
     started_at: datetime | None
     closed_at: datetime | None
 

@@ -59,6 +59,7 @@ from workflows.search_attributes import (
     CASE_ID,
     ENTITLEMENT_PROCESS,
     NEXT_DEADLINE,
+    OWNER,
     PRIORITY,
     SLA_STATE,
     initial,
@@ -279,6 +280,8 @@ class Cases:
         deadline_before: datetime | None,
         process: str | None,
         account_id: str | None,
+        owner: str | None = None,
+        priority: str | None = None,
         limit: int,
     ) -> list[CaseSummary]:
         """Cases from the visibility store, most recently started first. Values were checked to
@@ -290,8 +293,9 @@ class Cases:
             clauses.append(f"{NEXT_DEADLINE.name} < '{_visibility_instant(deadline_before)}'")
         if process is not None:
             clauses.append(f"{ENTITLEMENT_PROCESS.name} = '{process}'")
-        if account_id is not None:
-            clauses.append(f"{ACCOUNT_ID.name} = '{account_id}'")
+        for key, value in ((ACCOUNT_ID, account_id), (OWNER, owner), (PRIORITY, priority)):
+            if value is not None:
+                clauses.append(f"{key.name} = '{value}'")
         client = await self.gateway.client()
         found: list[CaseSummary] = []
         async with self._translated("", command=False):
@@ -310,6 +314,7 @@ class Cases:
                         process=attributes.get(ENTITLEMENT_PROCESS),
                         priority=attributes.get(PRIORITY),
                         account_id=attributes.get(ACCOUNT_ID),
+                        owner=attributes.get(OWNER),
                         started_at=execution.start_time,
                         closed_at=execution.close_time,
                     )

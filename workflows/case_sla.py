@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         CASE_ID,
         ENTITLEMENT_PROCESS,
         NEXT_DEADLINE,
+        OWNER,
         PRIORITY,
         SEARCH_ATTRIBUTES,
         SLA_STATE,
@@ -291,16 +292,16 @@ class CaseSlaWorkflow:
     def _publish(self, now: datetime) -> None:
         """Upsert the search attributes that changed (each upsert is a history event)."""
         state = self._clock.state
-        priority = state.fields.get("priority")
-        account = state.fields.get("account_id")
         wanted: list[tuple[SearchAttributeKey[Any], Published]] = [
             (CASE_ID, state.case_id),
             (SLA_STATE, self._clock.sla_state(now)),
             (NEXT_DEADLINE, self._clock.next_deadline()),
-            (PRIORITY, None if priority is None else str(priority)),
+            (PRIORITY, _text(state.fields.get("priority"))),
             (ENTITLEMENT_PROCESS, state.process.name),
-            (ACCOUNT_ID, None if account is None else str(account)),
+            (ACCOUNT_ID, _text(state.fields.get("account_id"))),
         ]
+        if self._writes_records:  # Owner came with records: earlier cases replay without it
+            wanted.append((OWNER, _text(state.fields.get("owner"))))
         updates: list[SearchAttributeUpdate[Any]] = []
         for key, value in wanted:
             if self._published.get(key.name) != value:
@@ -313,6 +314,10 @@ class CaseSlaWorkflow:
 def _whole_ms(delay: timedelta) -> float:
     """Seconds to sleep, rounded up to a millisecond so the timer never fires before due."""
     return max(math.ceil(delay / timedelta(milliseconds=1)), 1) / 1000
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _published_value(value: object) -> Published:

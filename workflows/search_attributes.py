@@ -16,7 +16,17 @@ NEXT_DEADLINE = SearchAttributeKey.for_datetime("NextDeadline")
 PRIORITY = SearchAttributeKey.for_keyword("Priority")
 ENTITLEMENT_PROCESS = SearchAttributeKey.for_keyword("EntitlementProcess")
 ACCOUNT_ID = SearchAttributeKey.for_keyword("AccountId")
-SEARCH_ATTRIBUTES = (CASE_ID, SLA_STATE, NEXT_DEADLINE, PRIORITY, ENTITLEMENT_PROCESS, ACCOUNT_ID)
+OWNER = SearchAttributeKey.for_keyword("Owner")
+"""The case's `owner` field (an agent or a queue): what "my cases" filters on."""
+SEARCH_ATTRIBUTES = (
+    CASE_ID,
+    SLA_STATE,
+    NEXT_DEADLINE,
+    PRIORITY,
+    ENTITLEMENT_PROCESS,
+    ACCOUNT_ID,
+    OWNER,
+)
 
 
 def initial(start: StartCase) -> TypedSearchAttributes:
@@ -27,7 +37,7 @@ def initial(start: StartCase) -> TypedSearchAttributes:
         SearchAttributePair(ENTITLEMENT_PROCESS, start.process.name),
         SearchAttributePair(SLA_STATE, "on_track"),
     ]
-    for key, field in ((PRIORITY, "priority"), (ACCOUNT_ID, "account_id")):
+    for key, field in ((PRIORITY, "priority"), (ACCOUNT_ID, "account_id"), (OWNER, "owner")):
         if start.fields.get(field) is not None:
             pairs.append(SearchAttributePair(key, str(start.fields[field])))
     return TypedSearchAttributes(pairs)

@@ -120,16 +120,20 @@ async def read_cases(
     deadline_before: Annotated[Instant | None, Query()] = None,
     process: Annotated[ProcessName | None, Query()] = None,
     account_id: Annotated[LevelName | None, Query()] = None,
+    owner: Annotated[LevelName | None, Query()] = None,
+    priority: Annotated[LevelName | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> CasesPublic:
     """Cases by their search attributes (`SlaState`, `NextDeadline`, `EntitlementProcess`,
-    `AccountId`), newest first; e.g. `?sla_state=at_risk` for the cases about to breach. The
-    visibility store lags the cases by a moment."""
+    `AccountId`, `Owner`, `Priority`), newest first; e.g. `?sla_state=at_risk` for the cases
+    about to breach. The visibility store lags the cases by a moment."""
     data = await cases.list(
         sla_state=sla_state,
         deadline_before=deadline_before,
         process=process,
         account_id=account_id,
+        owner=owner,
+        priority=priority,
         limit=limit,
     )
     return CasesPublic(data=data, count=len(data))

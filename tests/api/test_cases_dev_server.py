@@ -54,14 +54,15 @@ async def test_read_cases_filters_on_search_attributes(
     ):
         use_temporal(app, dev_env.client, task_queue)
         await stormhaven(client, name="ListingPremium")
-        for case_id, account in (("L-1", "ACME"), ("L-2", "ACME"), ("L-3", "GLOBEX")):
+        for case_id, account, owner in (
+            ("L-1", "ACME", "ana"),
+            ("L-2", "ACME", "bo"),
+            ("L-3", "GLOBEX", "ana"),
+        ):
+            fields = {"status": "New", "stage": "New", "account_id": account, "owner": owner}
             response = await client.post(
                 "/cases",
-                json={
-                    "case_id": case_id,
-                    "process": "ListingPremium",
-                    "fields": {"status": "New", "stage": "New", "account_id": account},
-                },
+                json={"case_id": case_id, "process": "ListingPremium", "fields": fields},
             )
             assert response.status_code == 201, response.text
         assert (await client.post("/cases/L-2/pause", json={"reason": "x"})).status_code == 200
@@ -88,6 +89,10 @@ async def test_read_cases_filters_on_search_attributes(
         await settles_on(
             [("L-1", "on_track"), ("L-3", "on_track")], sla_state="on_track", deadline_before=soon
         )
+        await settles_on([("L-1", "on_track"), ("L-3", "on_track")], owner="ana")
+        await client.patch("/cases/L-3", json={"fields": {"owner": "bo", "priority": "High"}})
+        await settles_on([("L-2", "paused"), ("L-3", "on_track")], owner="bo")
+        await settles_on([("L-3", "on_track")], owner="bo", priority="High")
         long_ago = (datetime.now(UTC) - timedelta(days=1)).isoformat()
         assert await listed(deadline_before=long_ago) == []
         one = (await client.get("/cases", params={"process": "ListingPremium", "limit": 1})).json()
@@ -100,6 +105,7 @@ async def test_read_cases_filters_on_search_attributes(
         assert summary["workflow_id"] == "case-L-1"
         assert summary["status"] == "running"
         assert summary["account_id"] == "ACME"
+        assert summary["owner"] == "ana"
         assert summary["next_deadline"] is not None
         quoted = await client.get("/cases", params={"account_id": "x' OR 'a'='a"})
         assert quoted.status_code == 422
