@@ -331,7 +331,7 @@ class MilestoneCompletion(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     at: Instant | None = None
-    """When the milestone was met (default now); may be in the past."""
+    """When the milestone was met (default: when the request arrives); README "Event time"."""
 
 
 class CaseProcessChange(BaseModel):
@@ -340,6 +340,8 @@ class CaseProcessChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: DbInt
+    at: Instant | None = None
+    """When the change takes effect (default: when the request arrives); README "Event time"."""
 
 
 class CaseSummary(BaseModel):

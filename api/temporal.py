@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from pydantic import BaseModel
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
@@ -47,13 +46,15 @@ from workflows.case_sla import CaseSlaWorkflow
 from workflows.contract import (
     COMMAND_INVALID,
     WORKFLOW_TYPE,
+    CaseOutcome,
     CaseTracker,
     Command,
+    CommandApplied,
     SlaState,
-    StartCase,
     TimelineEvent,
     case_workflow_id,
 )
+from workflows.opening import Opening
 from workflows.search_attributes import (
     ACCOUNT_ID,
     CASE_ID,
@@ -62,13 +63,11 @@ from workflows.search_attributes import (
     OWNER,
     PRIORITY,
     SLA_STATE,
-    initial,
 )
 
 Clock = Callable[[], Awaitable[datetime]]
 C = TypeVar("C", bound=Command)
-Answer = TypeVar("Answer", bound=BaseModel)
-CaseHandle = WorkflowHandle[CaseSlaWorkflow, CaseTracker]
+CaseHandle = WorkflowHandle[CaseSlaWorkflow, CaseOutcome]
 
 
 async def system_clock() -> datetime:
@@ -216,8 +215,10 @@ class Cases:
 
     # ------------------------------------------------------------------------------ operations
 
-    async def start(self, start: StartCase, as_of: datetime) -> tuple[CaseTracker, bool]:
-        """Start the case (or find it started): its tracker and whether it is new."""
+    async def start(self, new: Opening, as_of: datetime) -> tuple[CaseTracker, bool]:
+        """Start the case (or find it started) with the search attributes and the summary its
+        starter knows (`workflows.opening`): its tracker and whether it is new."""
+        start = new.start
         client = await self.gateway.client()
         created = True
         async with self._translated(start.case_id, command=False):
@@ -230,7 +231,8 @@ class Cases:
                     id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
                     # A closed case stays closed: starting it again finds it, not a new run.
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    search_attributes=initial(start),
+                    search_attributes=new.search_attributes,
+                    static_summary=new.summary,
                     rpc_timeout=self.timeout,
                 )
             except WorkflowAlreadyStartedError:
@@ -248,9 +250,10 @@ class Cases:
             return await handle.query(CaseSlaWorkflow.timeline, rpc_timeout=self.timeout)
 
     async def command(
-        self, case_id: str, update: UpdateMethodMultiParam[[Any, C], Answer], command: C
-    ) -> Answer:
-        """Run a command (an update) on a case: its answer, or the workflow's reason to refuse."""
+        self, case_id: str, update: UpdateMethodMultiParam[[Any, C], CommandApplied], command: C
+    ) -> CommandApplied:
+        """Run a command (an update) on a case: what it changed, or the workflow's reason to
+        refuse."""
         handle = await self._handle(case_id)
         async with self._translated(case_id, command=True):
             return await handle.execute_update(update, command, rpc_timeout=self.timeout)

@@ -43,7 +43,7 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 
 from workflows.case_sla import CaseSlaWorkflow
-from workflows.contract import CaseTracker, Pause, Resume
+from workflows.contract import CaseOutcome, Pause, Resume
 from workflows.converter import DATA_CONVERTER
 
 ROOT = Path(__file__).parent.parent
@@ -226,7 +226,7 @@ async def open_cases(connections: list[HttpConnection], case_ids: list[str]) -> 
 
 
 async def resume_all(
-    handles: list[WorkflowHandle[CaseSlaWorkflow, CaseTracker]], clients: int = 30
+    handles: list[WorkflowHandle[CaseSlaWorkflow, CaseOutcome]], clients: int = 30
 ) -> None:
     queue = iter(handles)
 

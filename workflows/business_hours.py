@@ -150,6 +150,10 @@ class BusinessHours(BaseModel):
     holidays: list[Holiday] = Field(default_factory=list, max_length=5000)
     holiday_country: str | None = None
     holiday_subdivision: str | None = None
+    pinned_holidays: list[date] = Field(default_factory=list, max_length=5000)
+    """The country's public holidays of some years, written out by `with_public_holidays` (closed
+    all day; an entry of `holidays` on the same date wins). Dates only: a case carries them in
+    its input, where every byte is kept in its history."""
 
     @field_validator("name")
     @classmethod
@@ -220,14 +224,10 @@ class BusinessHours(BaseModel):
         if self.holiday_country is None:
             return self
         explicit = {holiday.date for holiday in self.holidays}
-        pulled = [
-            Holiday(date=day, name=name)
-            for day, name in sorted(self.public_holidays(first_year, last_year).items())
-            if day not in explicit
-        ]
+        public = self.public_holidays(first_year, last_year).keys() - explicit
         return self.model_copy(
             update={
-                "holidays": sorted([*self.holidays, *pulled], key=lambda h: h.date),
+                "pinned_holidays": sorted({*self.pinned_holidays, *public}),
                 "holiday_country": None,
                 "holiday_subdivision": None,
             }
@@ -366,7 +366,9 @@ class BusinessCalendar:
 
     def __init__(self, hours: BusinessHours) -> None:
         self.hours = hours
-        self._always_open = hours.always_open and not (hours.holidays or hours.holiday_country)
+        self._always_open = hours.always_open and not (
+            hours.holidays or hours.holiday_country or hours.pinned_holidays
+        )
         full_day = [(0, _DAY)]
         self._weekly: list[list[tuple[int, int]]] = [
             full_day if hours.always_open else _parsed(hours.weekly.get(day, []))
@@ -375,6 +377,7 @@ class BusinessCalendar:
         self._explicit_holidays: dict[date, list[tuple[int, int]]] = {
             holiday.date: _parsed(holiday.open or []) for holiday in hours.holidays
         }
+        self._pinned_holidays = frozenset(hours.pinned_holidays)
         self._index = _EMPTY
         self._growing = Lock()
 
@@ -564,7 +567,7 @@ class BusinessCalendar:
             day = first + timedelta(days=n)
             if day in self._explicit_holidays:
                 day_intervals = self._explicit_holidays[day]
-            elif day in public:
+            elif day in public or day in self._pinned_holidays:
                 day_intervals = []
             else:
                 day_intervals = self._weekly[day.weekday()]

@@ -13,10 +13,10 @@ fail the workflow: a rejected command never does.
 import asyncio
 import math
 from collections.abc import Callable, Coroutine
-from datetime import datetime, timedelta
-from typing import Any, TypeVar, cast
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
@@ -30,11 +30,12 @@ with workflow.unsafe.imports_passed_through():
         TRACKER_QUERY,
         WORKFLOW_TYPE,
         ActionRequest,
+        CaseOutcome,
         CaseTracker,
         Command,
+        CommandApplied,
         CommandInvalidError,
         CommandRejectedError,
-        MilestoneStatus,
         StartCase,
         TimelineEvent,
         problems_of,
@@ -52,22 +53,26 @@ with workflow.unsafe.imports_passed_through():
         SLA_STATE,
     )
 
-RECORDS_PATCH = "milestone-records"
+PATCHES = ((3, "light-case"), (2, "milestone-records"))
+"""The patch that marks each behaviour (`StartCase.behaviour`) in the history of a case whose
+starter did not say, newest first."""
+MAX_TIMER_LEAD = timedelta(seconds=5)
+"""The most a timer is shortened for the time its workflow task has run. The lag is read from
+the worker's clock against the server's, so the cap also bounds how early a skewed worker clock
+could make an action run."""
 C = TypeVar("C", bound=Command)
-Answer = TypeVar("Answer", bound=BaseModel)
 Published = str | datetime | None
 
 
 def _command(
-    model: type[C], answer: type[Answer]
-) -> tuple[workflow.UpdateMethodMultiParam[[Any, C], Answer], Callable[..., None]]:
+    model: type[C],
+) -> tuple[workflow.UpdateMethodMultiParam[[Any, C], CommandApplied], Callable[..., None]]:
     """The update (with its validator) and the signal that take `model`, both named
-    `model.update_name`. The update answers with `answer`: the completed milestone's status, or
-    the case's tracker."""
+    `model.update_name`. The update answers what the command changed (`CommandApplied`)."""
     name = model.update_name
 
-    def update(self: "CaseSlaWorkflow", command: C | None = None) -> Answer:
-        return cast(Answer, self._apply(model, command))
+    def update(self: "CaseSlaWorkflow", command: C | None = None) -> CommandApplied:
+        return self._apply(model, command)
 
     def validate(self: "CaseSlaWorkflow", command: C | None = None) -> None:
         self._check(model, command)
@@ -79,7 +84,7 @@ def _command(
             workflow.logger.warning("ignored signal %s: %s", name, error)
 
     # Temporal reads the payload's type from the annotations, and the model is only known here.
-    update.__annotations__ = {"command": model | None, "return": answer}
+    update.__annotations__ = {"command": model | None, "return": CommandApplied}
     validate.__annotations__ = signal.__annotations__ = {"command": model | None, "return": None}
     for handler in (update, validate, signal):
         handler.__name__ = handler.__qualname__ = name
@@ -118,7 +123,10 @@ class CaseSlaWorkflow:
         self._background: set[asyncio.Future[None]] = set()
         """Deliveries and record writes under way: the run ends only after them."""
         self._records = RecordChanges()
-        self._writes_records = start.records
+        self._opening = start.continued is None
+        self._behaviour = start.behaviour
+        if self._behaviour is None and start.records is not None:
+            self._behaviour = 2 if start.records else 1
         self._reached: datetime | None = None
         now = workflow.now()
         if start.continued is not None:
@@ -147,7 +155,7 @@ class CaseSlaWorkflow:
         }
 
     @workflow.run
-    async def run(self, start: StartCase) -> CaseTracker:
+    async def run(self, start: StartCase) -> CaseOutcome:
         if self._failure is not None:
             raise self._failure
         timer: asyncio.Future[None] | None = None
@@ -165,7 +173,10 @@ class CaseSlaWorkflow:
                     timer.cancel()
                 timer, armed_for = None, due
                 if due is not None:
-                    timer = asyncio.ensure_future(asyncio.sleep(_whole_ms(due - now)))
+                    summary = self._clock.due_summary(due)
+                    timer = asyncio.ensure_future(
+                        workflow.sleep(_timer_delay(due, now), summary=summary)
+                    )
             self._changed = False
             await workflow.wait_condition(
                 lambda timer=timer: self._changed or (timer is not None and timer.done())  # type: ignore[misc]
@@ -181,17 +192,19 @@ class CaseSlaWorkflow:
         )
         if not self._clock.closed:
             state = self._clock.state.model_dump(mode="json")
-            carried = {"continued": state, "records": bool(self._writes_records)}
+            carried = {"continued": state, "behaviour": self._behaviour, "records": None}
             workflow.continue_as_new(self._start.model_copy(update=carried))
-        return self._clock.tracker(self._now())
+        return self._clock.outcome()
 
     # ------------------------------------------------------------------------------- queries
 
     @workflow.query(name=TRACKER_QUERY)
     def tracker(self, as_of: datetime | None = None) -> CaseTracker:
-        """Every milestone's countdown, as of `as_of` (default: the workflow's last moment)."""
+        """Every milestone's countdown, as of `as_of` (default: the workflow's last task)."""
         now = self._now()
-        return self._clock.tracker(max(as_of, now) if as_of is not None else now)
+        if as_of is None:
+            return self._clock.tracker(now)
+        return self._clock.tracker(max(as_of, now), asked=True)
 
     @workflow.query(name=TIMELINE_QUERY)
     def timeline(self) -> list[TimelineEvent]:
@@ -201,15 +214,13 @@ class CaseSlaWorkflow:
 
     # ------------------------------------------------------------------------------ commands
 
-    complete_milestone, complete_milestone_signal = _command(
-        contract.CompleteMilestone, MilestoneStatus
-    )
-    pause, pause_signal = _command(contract.Pause, CaseTracker)
-    resume, resume_signal = _command(contract.Resume, CaseTracker)
-    update_case, update_case_signal = _command(contract.UpdateCase, CaseTracker)
-    record_event, record_event_signal = _command(contract.RecordEvent, CaseTracker)
-    apply_process, apply_process_signal = _command(contract.ApplyProcess, CaseTracker)
-    close, close_signal = _command(contract.Close, CaseTracker)
+    complete_milestone, complete_milestone_signal = _command(contract.CompleteMilestone)
+    pause, pause_signal = _command(contract.Pause)
+    resume, resume_signal = _command(contract.Resume)
+    update_case, update_case_signal = _command(contract.UpdateCase)
+    record_event, record_event_signal = _command(contract.RecordEvent)
+    apply_process, apply_process_signal = _command(contract.ApplyProcess)
+    close, close_signal = _command(contract.Close)
 
     def _check(self, model: type[Command], command: Command | None) -> None:
         """The validator of every command: raise the reason it cannot apply now."""
@@ -218,12 +229,12 @@ class CaseSlaWorkflow:
         except CommandRejectedError as error:
             raise _rejection(error) from None
 
-    def _apply(self, model: type[Command], command: Command | None) -> Any:
-        """Apply a command at the current instant, run what it makes due, and answer: the
-        completed milestone's status, or the tracker."""
+    def _apply(self, model: type[Command], command: Command | None) -> CommandApplied:
+        """Apply a command as of its instant, run what it makes due, and answer what changed."""
         before = self._clock.state.snapshot()
+        given = _given(model, command)
         try:
-            applied = self._clock.apply(_given(model, command), self._now())
+            applied = self._clock.apply(given, self._now())
         except CommandRejectedError as error:
             raise _rejection(error) from None
         except (ValueError, ArithmeticError) as error:
@@ -235,15 +246,18 @@ class CaseSlaWorkflow:
             ) from None
         self._dispatch(applied.requests)
         self._changed = True
-        if applied.completed is not None:
-            return self._clock.status(applied.completed, self._now())
-        return self._clock.tracker(self._now())
+        return self._clock.answer(given, applied, self._now())
 
     # ------------------------------------------------------------------------------- helpers
 
     def _now(self) -> datetime:
-        now = workflow.now()
-        return max(now, self._reached) if self._reached is not None else now
+        """The case's clock: Temporal's, but never behind the due instant of a timer that fired
+        (the server may round) nor behind the instant a command was applied at (an `at` a little
+        ahead of Temporal's clock)."""
+        floor = self._clock.applied_at
+        if self._reached is not None:
+            floor = max(floor, self._reached)
+        return max(workflow.now(), floor)
 
     def _dispatch(self, requests: list[ActionRequest]) -> None:
         now = self._now()
@@ -258,14 +272,21 @@ class CaseSlaWorkflow:
 
     def _record(self, now: datetime) -> None:
         """Write the milestone records this task changed. Whether the case writes them comes
-        with its input, or else from the patch: cases started before records existed, and their
-        replays, write none."""
-        if self._writes_records is None:
-            self._writes_records = workflow.patched(RECORDS_PATCH)
-        if not self._writes_records:
+        with its behaviour: cases started before records existed, and their replays, write
+        none."""
+        if self._behaviour is None:
+            self._behaviour = next((n for n, patch in PATCHES if workflow.patched(patch)), 1)
+        if self._behaviour < 2:
             return
         state = self._clock.state
-        batch = self._records.batch(self._clock.tracker(now), state.records_revision + 1)
+        tracker = self._clock.tracker(now)
+        opening, self._opening = self._opening, False
+        if opening and self._behaviour >= 3 and not self._clock.closed:
+            # The first task of a light case: its starter wrote the opening records, and the
+            # task arms its timers without waiting on a write. Its first batch writes them all.
+            self._records.prime(tracker)
+            return
+        batch = self._records.batch(tracker, state.records_revision + 1)
         if batch is not None:
             state.records_revision = batch.revision
             self._in_background(write_records(batch))
@@ -295,12 +316,12 @@ class CaseSlaWorkflow:
         wanted: list[tuple[SearchAttributeKey[Any], Published]] = [
             (CASE_ID, state.case_id),
             (SLA_STATE, self._clock.sla_state(now)),
-            (NEXT_DEADLINE, self._clock.next_deadline()),
+            (NEXT_DEADLINE, self._clock.next_deadline(overdue=(self._behaviour or 1) >= 3)),
             (PRIORITY, _text(state.fields.get("priority"))),
             (ENTITLEMENT_PROCESS, state.process.name),
             (ACCOUNT_ID, _text(state.fields.get("account_id"))),
         ]
-        if self._writes_records:  # Owner came with records: earlier cases replay without it
+        if (self._behaviour or 1) >= 2:  # Owner came with records: older cases replay without
             wanted.append((OWNER, _text(state.fields.get("owner"))))
         updates: list[SearchAttributeUpdate[Any]] = []
         for key, value in wanted:
@@ -311,8 +332,18 @@ class CaseSlaWorkflow:
             workflow.upsert_search_attributes(updates)
 
 
-def _whole_ms(delay: timedelta) -> float:
-    """Seconds to sleep, rounded up to a millisecond so the timer never fires before due."""
+def _timer_delay(due: datetime, now: datetime) -> float:
+    """Seconds to sleep from `now` (the task's instant) until `due`, less the time this task
+    has run so far: the server starts the timer when the task completes, and a burst of starts
+    can keep a task running for a second or more. Rounded up to a millisecond.
+
+    The lag is read from the wall clock, which no replay reproduces; that is safe because a
+    replay never compares a timer's duration, and a replayed task starts no timer."""
+    delay = due - now
+    if not workflow.unsafe.is_replaying():
+        with workflow.unsafe.sandbox_unrestricted():
+            lag = datetime.now(UTC) - now
+        delay -= min(max(lag, timedelta(0)), MAX_TIMER_LEAD)
     return max(math.ceil(delay / timedelta(milliseconds=1)), 1) / 1000
 
 

@@ -89,6 +89,9 @@ class CaseState(BaseModel):
     """`pause_when` still holds but the case was resumed (by command or `max_pause`): ignore the
     rule until it stops holding."""
     closed_at: datetime | None = None
+    applied_at: datetime | None = None
+    """The latest instant a command (or `max_pause`'s own resume) was applied at (the opening
+    when None): commands dated earlier are refused."""
     records_revision: int = 0
     """The revision of the last batch of milestone records the case wrote."""
     timeline: list[TimelineEvent] = Field(default_factory=list)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from workflows.business_time import (
     ALWAYS_OPEN_KEY,
@@ -33,13 +33,14 @@ from workflows.contract import (
     ActionStatus,
     ApplyProcess,
     CaseFields,
+    CaseOutcome,
     CaseTracker,
     Close,
     Command,
+    CommandApplied,
     CommandInvalidError,
     CommandRejectedError,
     CompleteMilestone,
-    MilestoneStatus,
     Pause,
     PauseEnd,
     PauseRecord,
@@ -52,19 +53,21 @@ from workflows.contract import (
     TimelineKind,
     UpdateCase,
 )
-from workflows.limits import MAX_PAST_OPENING, MAX_PAUSES, check_case_fields
+from workflows.limits import MAX_CLOCK_SKEW, MAX_PAST_OPENING, MAX_PAUSES, check_case_fields
 from workflows.thresholds import Due, thresholds
-from workflows.tracker import case_tracker, milestone_status, next_deadline, sla_state, timeline
+from workflows.tracker import case_tracker, next_deadline, sla_state, timeline
 
 RESOLUTION = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
 class Applied:
-    """What a command did: the actions it made due, and the instance it completed (if any)."""
+    """What a command did: the actions it made due, the instance it completed (if any), and
+    what happened, as timeline events."""
 
     requests: list[ActionRequest] = field(default_factory=list)
     completed: Instance | None = None
+    changes: list[TimelineEvent] = field(default_factory=list)
 
 
 class CaseClock:
@@ -80,7 +83,7 @@ class CaseClock:
     def open_case(cls, start: StartCase, now: datetime) -> CaseClock:
         """A clock for a case entering its process at `start.opened_at` (default `now`)."""
         opened_at = start.opened_at or now
-        if opened_at > now:
+        if opened_at > now + MAX_CLOCK_SKEW:
             raise CommandInvalidError(
                 f"opened_at {opened_at.isoformat()} is in the future: give a past or present time"
             )
@@ -128,20 +131,39 @@ class CaseClock:
             candidates.append(resume_at)
         return min(candidates, default=None)
 
-    def tracker(self, now: datetime) -> CaseTracker:
-        return case_tracker(self.state, self.time, now)
+    def due_summary(self, due: datetime) -> str:
+        """What is due at `due`, for the timer that waits for it (the Temporal UI shows it):
+        "First Response warning due 2026-03-09 13:15Z"."""
+        what = [_threshold_name(i, d) for i, d, at in self._pending() if at == due]
+        if self._auto_resume_at() == due:
+            what.append("auto-resume")
+        if len(what) > 2:
+            what = [*what[:2], f"{len(what) - 2} more"]
+        return f"{', '.join(what) or 'nothing'} due {_short_instant(due)}"
 
-    def status(self, instance: Instance, now: datetime) -> MilestoneStatus:
-        return milestone_status(self.state, self.time, instance, now)
+    def tracker(self, now: datetime, *, asked: bool = False) -> CaseTracker:
+        return case_tracker(self.state, self.time, now, asked=asked)
 
     def sla_state(self, now: datetime) -> SlaState:
         return sla_state(self.state, now)
 
-    def next_deadline(self) -> datetime | None:
-        return next_deadline(self.state, self.time)
+    def next_deadline(self, *, overdue: bool = True) -> datetime | None:
+        return next_deadline(self.state, self.time, overdue=overdue)
 
     def timeline(self) -> list[TimelineEvent]:
         return timeline(self.state)
+
+    def outcome(self) -> CaseOutcome:
+        state = self.state
+        return CaseOutcome(
+            case_id=state.case_id,
+            process=state.process.name,
+            process_version=state.process.version,
+            opened_at=state.opened_at,
+            closed_at=state.closed_at,
+            breached=any(instance.violated for instance in state.instances),
+            milestones=len(state.instances),
+        )
 
     # ---------------------------------------------------------------------------------- time
 
@@ -159,6 +181,7 @@ class CaseClock:
                 and (earliest is None or resume_at <= earliest)
             ):
                 self._resume(resume_at, "max_pause")
+                self.state.applied_at = max(self.applied_at, resume_at)
                 continue
             if earliest is None or earliest > now:
                 break
@@ -169,13 +192,38 @@ class CaseClock:
 
     # ------------------------------------------------------------------------------ commands
 
+    @property
+    def applied_at(self) -> datetime:
+        """The latest instant a command (or `max_pause`'s own resume) was applied at: the case
+        applies nothing dated earlier, so its history never needs rewriting."""
+        return self.state.applied_at or self.state.opened_at
+
+    def instant_of(self, command: Command, now: datetime) -> datetime:
+        """The instant `command` applies at: its `at`, or `now` when it has none; raise
+        `CommandRejectedError`, stating the bounds, when the case cannot apply it then."""
+        at = command.at
+        if at is None:
+            return max(now, self.applied_at)
+        if at < self.applied_at:
+            raise CommandRejectedError(
+                f"'at' {at.isoformat()} is before {self.applied_at.isoformat()}, the last instant "
+                "this case applied: send its commands in the order they happened, or without 'at'"
+            )
+        if at > now + MAX_CLOCK_SKEW:
+            raise CommandRejectedError(
+                f"'at' {at.isoformat()} is more than {MAX_CLOCK_SKEW.total_seconds():g} s ahead "
+                f"of the case's clock ({now.isoformat()}): give a past or present instant"
+            )
+        return at
+
     def check(self, command: Command, now: datetime) -> None:
         """Raise `CommandRejectedError` (or `CommandInvalidError`) with the reason `command`
         cannot apply at `now`; change nothing."""
         self._check_open()
+        at = self.instant_of(command, now)
         match command:
             case CompleteMilestone():
-                self._completable(command, now)
+                self._completable(command, at, now)
             case Pause() if self.paused:
                 current = self.state.pauses[-1]
                 raise CommandRejectedError(
@@ -204,38 +252,61 @@ class CaseClock:
                     )
 
     def apply(self, command: Command, now: datetime) -> Applied:
-        """Apply `command` at `now`, after passing what was due before it."""
+        """Apply `command` as of its instant (`at`, default `now`), after passing what was due
+        before that; then pass what its change makes due by `now`."""
         self.check(command, now)
-        self._latest = max(self._latest, now)
+        at = self.instant_of(command, now)
+        end = max(at, now)
+        self._latest = max(self._latest, end)
+        self.state.applied_at = at
+        logged = len(self.state.timeline)
+        completed = None
         match command:
             case CompleteMilestone():
-                return self._complete_milestone(command, now)
+                completed = self._completable(command, at, end)
+                # Completing at target_at is on time: pass only what was due strictly before.
+                requests = self.advance(at - RESOLUTION)
+                requests += self._complete(completed, at)
+                self._start_due_milestones(at, self.state.fields, event=None)
             case Pause():
-                requests = self.advance(now)
+                requests = self.advance(at)
                 self.state.manual_pause = True
-                self._pause(now, command.reason, by_rule=False)
-                return Applied(requests)
+                self._pause(at, command.reason, by_rule=False)
             case Resume():
                 # A `pause_when` rule that still holds is overridden until it stops holding.
-                requests = self.advance(now)
-                self._resume(now, "command")
-                return Applied(requests + self.advance(now))
+                requests = self.advance(at)
+                self._resume(at, "command")
             case UpdateCase():
-                return Applied(self._update_fields(command.fields, now))
+                requests = self._update_fields(command.fields, at)
             case RecordEvent():
-                requests = self.advance(now)
-                requests += self._on_change(now, dict(self.state.fields), event=command.type)
-                return Applied(requests + self.advance(now))
+                requests = self.advance(at)
+                requests += self._on_change(at, dict(self.state.fields), event=command.type)
             case ApplyProcess():
-                return Applied(self._apply_process(command, now))
+                requests = self._apply_process(command, at)
             case Close():
                 # The last field changes apply first (their rules fire), then the process exits.
                 fields = command.fields
-                requests = self._update_fields(fields, now) if fields else self.advance(now)
+                requests = self._update_fields(fields, at) if fields else self.advance(at)
                 if not self.closed:
-                    self._exit(now, "case closed")
-                return Applied(requests)
-        raise CommandInvalidError(f"unknown command {type(command).__name__}")
+                    self._exit(at, "case closed")
+            case _:
+                raise CommandInvalidError(f"unknown command {type(command).__name__}")
+        requests += self.advance(end)
+        return Applied(requests, completed, self.state.timeline[logged:])
+
+    def answer(self, command: Command, applied: Applied, now: datetime) -> CommandApplied:
+        """The short answer to a command `apply` applied."""
+        completed = applied.completed
+        return CommandApplied(
+            command=command.update_name,
+            at=self.applied_at,
+            changes=applied.changes,
+            sla_state=self.sla_state(now),
+            next_deadline=self.next_deadline(),
+            milestone=completed.milestone if completed else None,
+            instance=completed.number if completed else None,
+            completed_late=completed.violated if completed else None,
+        )
 
     def _check_fields(self, changes: CaseFields) -> None:
         merged = {**self.state.fields, **changes}
@@ -251,15 +322,13 @@ class CaseClock:
                 "it takes no more commands"
             )
 
-    def _completable(self, command: CompleteMilestone, now: datetime) -> Instance:
-        """The instance `command` would complete, or why it cannot."""
-        name, at = command.milestone, command.at or now
+    def _completable(self, command: CompleteMilestone, at: datetime, now: datetime) -> Instance:
+        """The instance `command` would complete at `at`, or why it cannot."""
+        name = command.milestone
         milestone = self.state.process.milestone(name)
         if milestone is None:
             known = ", ".join(repr(m.name) for m in self.state.process.milestones)
             raise CommandInvalidError(f"unknown milestone {name!r}: this case's are {known}")
-        if at > now:
-            raise CommandInvalidError(f"'at' {at.isoformat()} is in the future: give a past time")
         instance = self.instance(milestone.name)
         if instance is None:
             raise CommandRejectedError(f"milestone {milestone.name!r} has not started on this case")
@@ -269,26 +338,17 @@ class CaseClock:
                 f"(instance {instance.number}, at {(instance.ended_at or now).isoformat()})"
             )
         if at < instance.started_at:
-            raise CommandInvalidError(
-                f"milestone {milestone.name!r} instance {instance.number} starts at "
+            begun = "starts" if instance.started_at > now else "started"
+            raise CommandRejectedError(
+                f"milestone {milestone.name!r} instance {instance.number} {begun} at "
                 f"{instance.started_at.isoformat()}: it cannot be completed before then"
             )
         if instance.last_fired_at is not None and at < instance.last_fired_at:
-            raise CommandInvalidError(
+            raise CommandRejectedError(
                 f"'at' {at.isoformat()} is before {instance.last_fired_at.isoformat()}, when "
                 f"milestone {milestone.name!r} already ran actions: give a later time"
             )
         return instance
-
-    def _complete_milestone(self, command: CompleteMilestone, now: datetime) -> Applied:
-        """Complete the open instance at `at` (default `now`); late is still a success."""
-        instance = self._completable(command, now)
-        at = command.at or now
-        # Completing at target_at is on time: pass only what was due strictly before `at`.
-        requests = self.advance(at - RESOLUTION)
-        requests += self._complete(instance, at)
-        self._start_due_milestones(at, self.state.fields, event=None)
-        return Applied(requests + self.advance(now), completed=instance)
 
     def _update_fields(self, changes: CaseFields, now: datetime) -> list[ActionRequest]:
         """Apply changed case fields (None removes a field) and every rule they trigger."""
@@ -671,3 +731,18 @@ def _human(duration: timedelta) -> str:
         f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (seconds, "s")) if value
     )
     return text or "0s"
+
+
+def _threshold_name(instance: Instance, due: Due) -> str:
+    number = f" #{instance.number}" if instance.number > 1 else ""
+    if due.kind == "violation":
+        name = "target" if due.n == 0 else f"escalation {due.n}"
+    else:
+        name = due.kind if due.n == 1 else f"{due.kind} {due.n}"
+    return f"{instance.milestone}{number} {name}"
+
+
+def _short_instant(instant: datetime) -> str:
+    """To the nearest second, and to the minute when that is exact: a summary, not a record."""
+    utc = (instant + timedelta(microseconds=500_000)).replace(microsecond=0).astimezone(UTC)
+    return utc.strftime("%Y-%m-%d %H:%MZ" if utc.second == 0 else "%Y-%m-%d %H:%M:%SZ")

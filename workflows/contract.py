@@ -37,6 +37,8 @@ from workflows.values import CalendarName, Duration, Instant, Label, TargetDurat
 
 TASK_QUEUE = "sla"
 WORKFLOW_TYPE = "CaseSla"
+CURRENT_BEHAVIOUR = 3
+"""What starters built on this code ask of a case (`StartCase.behaviour`)."""
 MAX_MILESTONES = 25
 
 
@@ -186,6 +188,39 @@ def _state_criteria(criteria: Criteria | None) -> Criteria | None:
 
 
 StateCriteria = Annotated[Criteria, AfterValidator(_state_criteria)]
+
+
+class CommandApplied(BaseModel):
+    """The answer to a command: what it changed, in the timeline's words. Short, because every
+    answer stays in the case's history; the `tracker` query has the countdowns."""
+
+    command: str
+    at: datetime
+    """The instant the command applied at: its `at`, or when it reached the case."""
+    changes: list[TimelineEvent]
+    """What happened to the case's milestones because of it, thresholds passed on the way
+    included."""
+    sla_state: SlaState
+    next_deadline: datetime | None
+    milestone: str | None = None
+    instance: int | None = None
+    """The instance a `complete_milestone` completed."""
+    completed_late: bool | None = None
+
+
+class CaseOutcome(BaseModel):
+    """A closed case in short: the workflow's result (its milestone records keep the detail)."""
+
+    case_id: str
+    process: str
+    process_version: int
+    opened_at: datetime
+    closed_at: datetime | None
+    breached: bool
+    """Whether any milestone of the case was violated."""
+    milestones: int
+    """How many milestone instances the case ran."""
+
 
 # --------------------------------------------------------------------------------------- actions
 
@@ -392,9 +427,14 @@ class StartCase(BaseModel):
     when Temporal suggests it."""
     continued: dict[str, Any] | None = None
     """Internal: the clock's state, carried into a continued-as-new run. Callers leave it unset."""
+    behaviour: int | None = Field(default=None, ge=1, le=3)
+    """The behaviour of the case workflow its starter asks for (`CURRENT_BEHAVIOUR`; the API and
+    the CLI set it): 1 writes no milestone records, 2 writes them, 3 is light (the starter sets
+    the search attributes and writes the opening records; `NextDeadline` keeps a missed deadline
+    while its milestone is open). Left out, the case takes the newest at the cost of a patch
+    marker, and cases started by older code replay as they ran."""
     records: bool | None = None
-    """Whether the case writes its milestone records. The API sets it; left out, the case writes
-    them too, at the cost of a patch marker (cases started before records existed never do)."""
+    """What starters said before `behaviour`: True is behaviour 2, False behaviour 1."""
 
     @model_validator(mode="after")
     def _calendars_present(self) -> Self:
@@ -414,6 +454,11 @@ class Command(BaseModel):
 
     update_name: ClassVar[str]
 
+    at: Instant | None = None
+    """When it happened in the case system; left out, when it reaches the case. The case applies
+    it as of that instant: not before the last instant it applied, nor later than its clock plus
+    `MAX_CLOCK_SKEW` (README "Event time")."""
+
 
 class CompleteMilestone(Command):
     """Complete the active instance of a milestone, at `at` (default: now)."""
@@ -424,7 +469,6 @@ class CompleteMilestone(Command):
         min_length=1, max_length=100, validation_alias=AliasChoices("milestone", "name")
     )
     """The milestone's name (case-insensitive); `name` is read too, as early callers sent it."""
-    at: Instant | None = None
 
 
 class Pause(Command):
@@ -572,6 +616,10 @@ class CaseTracker(BaseModel):
     pause_reason: str | None
     next_deadline: datetime | None
     as_of: datetime
+    as_of_source: Literal["caller", "last_workflow_task"]
+    """Where `as_of` comes from: the caller's `as_of`, or the workflow's last task (a query
+    cannot read the clock, so a tracker asked for without `as_of` is as of that task; the API
+    and the CLI always ask as of now). No default, so every answer says it."""
     milestones: list[MilestoneStatus]
     pauses: list[PauseRecord]
     breached: bool = False

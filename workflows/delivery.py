@@ -88,6 +88,7 @@ async def deliver(request: ActionRequest, expires_after: timedelta | None) -> De
             result_type=ActionResult,
             start_to_close_timeout=min(policy.attempt_timeout, LOCAL_ATTEMPT_TIMEOUT),
             retry_policy=RetryPolicy(maximum_attempts=1),
+            summary=summary_of(request),
         )
         return Delivery(delivered=True, attempts=result.attempts)
     except FailureError as local_failure:  # local activities raise the handler's error itself
@@ -106,6 +107,7 @@ async def deliver(request: ActionRequest, expires_after: timedelta | None) -> De
                 maximum_interval=policy.max_retry_interval,
                 non_retryable_error_types=list(NON_RETRYABLE),
             ),
+            summary=summary_of(request),
         )
         # The handlers count every attempt in the delivery log, the local one included.
         return Delivery(delivered=True, attempts=result.attempts)
@@ -113,6 +115,14 @@ async def deliver(request: ActionRequest, expires_after: timedelta | None) -> De
         error = _message(failure)
         attempts = await _record_failure(request, error)
         return Delivery(delivered=False, attempts=attempts, error=error)
+
+
+def summary_of(request: ActionRequest) -> str:
+    """What the Temporal UI shows beside the action's marker or activity."""
+    return (
+        f"{request.milestone} #{request.instance} {request.kind} level {request.n}"
+        f" by {request.handler}, key {request.idempotency_key}"
+    )
 
 
 async def _record_failure(request: ActionRequest, error: str) -> int:
@@ -125,6 +135,7 @@ async def _record_failure(request: ActionRequest, error: str) -> int:
             result_type=int,
             start_to_close_timeout=LOCAL_ATTEMPT_TIMEOUT,
             retry_policy=RetryPolicy(maximum_attempts=3),
+            summary=f"failed: {request.idempotency_key}",
         )
     except FailureError as failure:
         workflow.logger.warning(

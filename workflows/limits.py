@@ -26,6 +26,10 @@ LATEST_INSTANT = datetime(9000, 1, 1, tzinfo=UTC)
 years of business time after the latest."""
 MAX_PAST_OPENING = timedelta(days=3653)
 """A case may be opened (back-dated) at most ten years ago."""
+MAX_CLOCK_SKEW = timedelta(seconds=5)
+"""How far ahead of the workflow's clock a command's `at` (or a case's `opened_at`) may lie: the
+case system's clock and Temporal's are different machines'. The case's clock moves forward to
+such an instant; anything later is refused."""
 
 MAX_FIELDS = 100
 MAX_FIELD_NAME = 100

@@ -35,6 +35,14 @@ class RecordChanges:
 
     def __init__(self) -> None:
         self._sent: dict[tuple[object, ...], tuple[object, ...]] = {}
+        self.primed = False
+        """Whether the records were taken as written by the case's starter: then the first
+        batch holds them all, so one the starter never wrote is written with it."""
+
+    def prime(self, tracker: CaseTracker) -> None:
+        """Take the records of `tracker` as written already (by the case's starter)."""
+        self.batch(tracker, 0)
+        self.primed = True
 
     def batch(self, tracker: CaseTracker, revision: int) -> RecordBatch | None:
         """The records that changed since the last batch, as batch `revision`; None if none."""
@@ -47,6 +55,8 @@ class RecordChanges:
         case_changed = self._note(("case",), case)
         if not (fresh or case_changed):
             return None
+        if self.primed:
+            fresh, self.primed = milestones, False
         return RecordBatch(revision=revision, case=case, milestones=fresh)
 
     def _note(self, key: tuple[object, ...], record: MilestoneRecord | CaseRecord) -> bool:
@@ -65,13 +75,18 @@ async def write_records(batch: RecordBatch) -> None:
             batch,
             start_to_close_timeout=LOCAL_ATTEMPT_TIMEOUT,
             retry_policy=RetryPolicy(maximum_attempts=1),
+            summary=f"records, revision {batch.revision}",
         )
         return
     except FailureError as failure:
         workflow.logger.info("records of %s wait for the database: %s", batch.case.case_id, failure)
     try:
         await workflow.execute_activity(
-            WRITE_RECORDS, batch, start_to_close_timeout=ATTEMPT_TIMEOUT, retry_policy=RETRIES
+            WRITE_RECORDS,
+            batch,
+            start_to_close_timeout=ATTEMPT_TIMEOUT,
+            retry_policy=RETRIES,
+            summary=f"records, revision {batch.revision}",
         )
     except FailureError as failure:  # only a non-retryable error ends the retries
         workflow.logger.warning("records of %s not written: %s", batch.case.case_id, failure)

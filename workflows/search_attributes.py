@@ -6,9 +6,11 @@ history event and a visibility write, so it upserts only what changed), and the 
 them on a namespace. No I/O, safe inside the workflow sandbox.
 """
 
+from typing import Any
+
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
-from workflows.contract import StartCase
+from workflows.contract import CaseTracker, StartCase
 
 CASE_ID = SearchAttributeKey.for_keyword("CaseId")
 SLA_STATE = SearchAttributeKey.for_keyword("SlaState")
@@ -29,14 +31,16 @@ SEARCH_ATTRIBUTES = (
 )
 
 
-def initial(start: StartCase) -> TypedSearchAttributes:
-    """What a starter knows of a new case's search attributes: all but its next deadline, so
-    the case's first workflow task has less to upsert."""
-    pairs = [
+def initial(start: StartCase, opening: CaseTracker | None = None) -> TypedSearchAttributes:
+    """What a starter knows of a new case's search attributes; with the `opening` tracker (see
+    `workflows.opening`), all of them, so the case's first task upserts none."""
+    pairs: list[SearchAttributePair[Any]] = [
         SearchAttributePair(CASE_ID, start.case_id),
         SearchAttributePair(ENTITLEMENT_PROCESS, start.process.name),
-        SearchAttributePair(SLA_STATE, "on_track"),
+        SearchAttributePair(SLA_STATE, opening.sla_state if opening else "on_track"),
     ]
+    if opening is not None and opening.next_deadline is not None:
+        pairs.append(SearchAttributePair(NEXT_DEADLINE, opening.next_deadline))
     for key, field in ((PRIORITY, "priority"), (ACCOUNT_ID, "account_id"), (OWNER, "owner")):
         if start.fields.get(field) is not None:
             pairs.append(SearchAttributePair(key, str(start.fields[field])))

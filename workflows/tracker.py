@@ -57,8 +57,11 @@ def milestone_status(
     )
 
 
-def case_tracker(state: CaseState, time: BusinessTime, now: datetime) -> CaseTracker:
-    """Every milestone's countdown on the case, as of `now`."""
+def case_tracker(
+    state: CaseState, time: BusinessTime, now: datetime, *, asked: bool = False
+) -> CaseTracker:
+    """Every milestone's countdown on the case, as of `now`: the instant a caller `asked` for,
+    or the workflow's last task."""
     current = state.pauses[-1] if state.paused else None
     return CaseTracker(
         case_id=state.case_id,
@@ -72,6 +75,7 @@ def case_tracker(state: CaseState, time: BusinessTime, now: datetime) -> CaseTra
         pause_reason=current.reason if current else None,
         next_deadline=next_deadline(state, time),
         as_of=now,
+        as_of_source="caller" if asked else "last_workflow_task",
         milestones=[milestone_status(state, time, i, now) for i in state.instances],
         pauses=list(state.pauses),
         breached=any(instance.violated for instance in state.instances),
@@ -93,12 +97,15 @@ def sla_state(state: CaseState, now: datetime) -> SlaState:
     return "on_track"
 
 
-def next_deadline(state: CaseState, time: BusinessTime) -> datetime | None:
-    """The earliest target of a running instance that has not yet been missed."""
+def next_deadline(state: CaseState, time: BusinessTime, *, overdue: bool = True) -> datetime | None:
+    """The earliest target of a running (not paused) instance. A missed one counts while its
+    instance runs, so the most overdue case sorts first (Zendesk's "next SLA breach" shows it
+    negative); with `overdue` False, as cases started before behaviour 3 publish it, only
+    targets not yet missed count."""
     targets = [
         target_at
         for instance in state.instances
-        if instance.state == "active" and not instance.violated
+        if instance.state == "active" and (overdue or not instance.violated)
         if (target_at := _known_target(time, instance)) is not None
     ]
     return min(targets, default=None)

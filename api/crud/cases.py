@@ -28,16 +28,23 @@ def case_start(
         opened_at=body.opened_at,
         process=process,
         calendars=_calendars(session, process, body.opened_at or now),
-        records=True,
     )
 
 
 def process_change(
-    session: Session, *, process: str, version: int, opened_at: datetime, cache: VersionCache
+    session: Session,
+    *,
+    process: str,
+    version: int,
+    opened_at: datetime,
+    at: datetime | None,
+    cache: VersionCache,
 ) -> ApplyProcess:
-    """The command that moves a case (opened at `opened_at`) to `version` of its process."""
+    """The command that moves a case (opened at `opened_at`) to `version` of its process, as of
+    `at` (default: when it reaches the case)."""
     definition = _version(session, name=process, version=version, cache=cache)
-    return ApplyProcess(process=definition, calendars=_calendars(session, definition, opened_at))
+    calendars = _calendars(session, definition, opened_at)
+    return ApplyProcess(process=definition, calendars=calendars, at=at)
 
 
 def _version(

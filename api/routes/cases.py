@@ -3,14 +3,16 @@ cases by SLA state. Every call goes to the case's `CaseSla` workflow through Tem
 are updates, so a command the workflow refuses comes back with the workflow's reason verbatim
 (409 when it conflicts with the case's state, 422 when its input is wrong)."""
 
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, TypeAdapter
+from temporalio.workflow import UpdateMethodMultiParam
 
 from api.auth import AdminKey, AgentKey, CaseSystemKey, OpsKey
 from api.crud.cases import case_start, process_change
 from api.crud.deliveries import attempts_so_far
+from api.crud.records import write as write_records
 from api.deps import DatabaseDep, ServicesDep, TemporalDep
 from api.errors import ConflictError, InvalidInputError
 from api.routes.responses import errors
@@ -27,6 +29,8 @@ from workflows.contract import (
     CaseId,
     CaseTracker,
     Close,
+    Command,
+    CommandApplied,
     CompleteMilestone,
     MilestoneStatus,
     Pause,
@@ -37,9 +41,11 @@ from workflows.contract import (
     UpdateCase,
 )
 from workflows.limits import MAX_PAST_OPENING
+from workflows.opening import opening
 from workflows.values import Instant
 
 router = APIRouter(prefix="/cases", tags=["cases"])
+C = TypeVar("C", bound=Command)
 CasePath = Annotated[CaseId, Path()]
 MilestoneName = Annotated[str, Path(min_length=1, max_length=100)]
 TEMPORAL_ERRORS = (404, 409, 502, 503, 504)
@@ -90,7 +96,13 @@ async def create_case(
             ("body", "opened_at"),
         )
     start = await db.run(case_start, body=body, now=now, cache=services.versions)
-    tracker, created = await cases.start(start, now)
+    try:
+        new = opening(start, now)
+    except (ValueError, ArithmeticError) as error:  # refused here, never a workflow that fails
+        raise InvalidInputError(f"the case cannot start: {error}") from None
+    tracker, created = await cases.start(new, now)
+    if created:
+        await db.run(write_records, batch=new.records)
     if not created and (differences := _differences(body, tracker)):
         raise ConflictError(
             f"case {body.case_id!r} already exists with {' and '.join(differences)}: "
@@ -159,32 +171,64 @@ async def read_case_timeline(cases: TemporalDep, _: OpsKey, case_id: CasePath) -
     return Response(content=TIMELINE.dump_json(events), media_type="application/json")
 
 
+async def _commanded(
+    services: ServicesDep,
+    db: DatabaseDep,
+    cases: TemporalDep,
+    case_id: str,
+    update: UpdateMethodMultiParam[[Any, C], CommandApplied],
+    command: C,
+) -> Response:
+    """Run a command, then answer the case's tracker as of now (the workflow answers a command
+    in a few words, so its history stays small)."""
+    await cases.command(case_id, update, command)
+    return await _tracked(db, await cases.tracker(case_id, await services.clock()))
+
+
 @router.patch("/{case_id}", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
 async def update_case(
-    db: DatabaseDep, cases: TemporalDep, _: CaseSystemKey, case_id: CasePath, body: UpdateCase
+    services: ServicesDep,
+    db: DatabaseDep,
+    cases: TemporalDep,
+    _: CaseSystemKey,
+    case_id: CasePath,
+    body: UpdateCase,
 ) -> Response:
     """Changed case fields (null removes a field): targets, pauses and starts follow the
     process's rules."""
-    return await _tracked(db, await cases.command(case_id, CaseSlaWorkflow.update_case, body))
+    return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.update_case, body)
 
 
 @router.post("/{case_id}/pause", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
 async def pause_case(
-    db: DatabaseDep, cases: TemporalDep, _: AgentKey, case_id: CasePath, body: Pause
+    services: ServicesDep,
+    db: DatabaseDep,
+    cases: TemporalDep,
+    _: AgentKey,
+    case_id: CasePath,
+    body: Pause,
 ) -> Response:
     """Stop every milestone clock of the case, with a reason, until it is resumed."""
-    return await _tracked(db, await cases.command(case_id, CaseSlaWorkflow.pause, body))
+    return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.pause, body)
 
 
 @router.post("/{case_id}/resume", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
 async def resume_case(
-    db: DatabaseDep, cases: TemporalDep, _: AgentKey, case_id: CasePath
+    services: ServicesDep,
+    db: DatabaseDep,
+    cases: TemporalDep,
+    _: AgentKey,
+    case_id: CasePath,
+    body: Resume | None = None,
 ) -> Response:
-    return await _tracked(db, await cases.command(case_id, CaseSlaWorkflow.resume, Resume()))
+    """Start the case's clocks again after a pause."""
+    command = body or Resume()
+    return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.resume, command)
 
 
 @router.post("/{case_id}/close", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
 async def close_case(
+    services: ServicesDep,
     db: DatabaseDep,
     cases: TemporalDep,
     _: CaseSystemKey,
@@ -192,15 +236,21 @@ async def close_case(
     body: Close | None = None,
 ) -> Response:
     """Close the case: the last field changes (if any) apply first, then the process exits."""
-    return await _tracked(db, await cases.command(case_id, CaseSlaWorkflow.close, body or Close()))
+    command = body or Close()
+    return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.close, command)
 
 
 @router.post("/{case_id}/events", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
 async def record_case_event(
-    db: DatabaseDep, cases: TemporalDep, _: CaseSystemKey, case_id: CasePath, body: RecordEvent
+    services: ServicesDep,
+    db: DatabaseDep,
+    cases: TemporalDep,
+    _: CaseSystemKey,
+    case_id: CasePath,
+    body: RecordEvent,
 ) -> Response:
     """A case event such as `agent_replied`: milestones that start or complete on it do."""
-    return await _tracked(db, await cases.command(case_id, CaseSlaWorkflow.record_event, body))
+    return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.record_event, body)
 
 
 @router.post(
@@ -209,6 +259,7 @@ async def record_case_event(
     responses=errors(*TEMPORAL_ERRORS),
 )
 async def complete_case_milestone(
+    services: ServicesDep,
     cases: TemporalDep,
     _: AgentKey,
     case_id: CasePath,
@@ -217,7 +268,12 @@ async def complete_case_milestone(
 ) -> Response:
     """Complete the milestone's active instance, at `at` (default now): its outcome."""
     command = CompleteMilestone(milestone=name, at=body.at if body else None)
-    return _json(await cases.command(case_id, CaseSlaWorkflow.complete_milestone, command))
+    done = await cases.command(case_id, CaseSlaWorkflow.complete_milestone, command)
+    tracker = await cases.tracker(case_id, await services.clock())
+    status = next(
+        m for m in tracker.milestones if (m.name, m.instance) == (done.milestone, done.instance)
+    )
+    return _json(status)
 
 
 @router.post("/{case_id}/process", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
@@ -237,6 +293,7 @@ async def change_case_process(
         process=case.process,
         version=body.version,
         opened_at=case.opened_at,
+        at=body.at,
         cache=services.versions,
     )
-    return await _tracked(db, await cases.command(case_id, CaseSlaWorkflow.apply_process, command))
+    return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.apply_process, command)

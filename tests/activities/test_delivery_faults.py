@@ -19,7 +19,7 @@ from tests.helpers.receivers import Receiver
 from workflows.case_sla import CaseSlaWorkflow
 from workflows.contract import (
     ActionStatus,
-    CaseTracker,
+    CaseOutcome,
     Close,
     EntitlementProcess,
     Pause,
@@ -47,7 +47,7 @@ def case_with_a_webhook(receiver: Receiver) -> StartCase:
     return StartCase(case_id=f"F-{uuid.uuid4().hex[:8]}", process=process)
 
 
-async def the_action(handle: WorkflowHandle[CaseSlaWorkflow, CaseTracker]) -> ActionStatus:
+async def the_action(handle: WorkflowHandle[CaseSlaWorkflow, CaseOutcome]) -> ActionStatus:
     """Poll until the violation action has finished one way or the other."""
     for _ in range(600):
         tracker = await handle.query(CaseSlaWorkflow.tracker)
@@ -60,7 +60,7 @@ async def the_action(handle: WorkflowHandle[CaseSlaWorkflow, CaseTracker]) -> Ac
 
 async def started(
     env: WorkflowEnvironment, task_queue: str, receiver: Receiver
-) -> WorkflowHandle[CaseSlaWorkflow, CaseTracker]:
+) -> WorkflowHandle[CaseSlaWorkflow, CaseOutcome]:
     case = case_with_a_webhook(receiver)
     handle = await env.client.start_workflow(
         CaseSlaWorkflow.run, case, id=f"case-{case.case_id}", task_queue=task_queue
@@ -127,6 +127,6 @@ async def test_a_400_fails_at_once_and_the_case_goes_on(
     assert logged(clean_log, action.idempotency_key).status == "failed"
     timeline = await handle.query(CaseSlaWorkflow.timeline)
     assert [event.kind for event in timeline][-1] == "action_failed"
-    tracker = await handle.execute_update(CaseSlaWorkflow.pause, Pause(reason="still alive"))
-    assert tracker.paused
+    paused = await handle.execute_update(CaseSlaWorkflow.pause, Pause(reason="still alive"))
+    assert [change.kind for change in paused.changes] == ["paused"]
     await handle.execute_update(CaseSlaWorkflow.close, Close())

@@ -6,7 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
+from temporalio.service import RPCError, RPCStatusCode
 
 from tests.helpers.api import CaseApi
 from tests.helpers.factories import premium_body, stormhaven
@@ -55,6 +57,7 @@ async def test_create_case_starts_the_workflow_once(case_api: CaseApi) -> None:
         1,
     )
     assert [m["name"] for m in tracker["milestones"]] == ["First Response", "Triage", "Resolution"]
+    assert tracker["as_of_source"] == "caller"  # the API asks as of its now
     again = await start(client, case_id=case_id, fields={"priority": "Low"})
     assert again.status_code == 200
     assert again.json()["fields"] == fields
@@ -69,6 +72,8 @@ async def test_create_case_starts_the_workflow_once(case_api: CaseApi) -> None:
         attributes.get(SLA_STATE),
     ) == (case_id, "Premium", "High", "ACME", "on_track")
     assert description.task_queue == case_api.task_queue
+    # What the Temporal UI lists the workflow as.
+    assert await description.static_summary() == f"Case {case_id} · Premium v1 · account ACME"
 
 
 async def test_create_case_pins_the_chosen_version(case_api: CaseApi) -> None:
@@ -106,12 +111,17 @@ async def test_create_case_rejects_bad_references(case_api: CaseApi) -> None:
         version.json()["detail"][0]["msg"] == "process 'Premium' has no version 9: its latest is 1"
     )
     now = await case_api.env.get_current_time()
-    future = await start(client, opened_at=(now + timedelta(hours=1)).isoformat())
+    case_id = new_case_id()
+    future = await start(client, case_id=case_id, opened_at=(now + timedelta(hours=1)).isoformat())
     assert future.status_code == 422
     assert future.json()["detail"][0]["loc"] == ["body", "opened_at"]
     assert future.json()["detail"][0]["msg"].endswith(
         "is in the future: give a past or present time"
     )
+    # Refused before Temporal: no workflow started (and failed) for it.
+    with pytest.raises(RPCError) as missing:
+        await case_api.env.client.get_workflow_handle(case_workflow_id(case_id)).describe()
+    assert missing.value.status == RPCStatusCode.NOT_FOUND
     bad_id = await start(client, case_id="no spaces allowed")
     assert bad_id.status_code == 422
 
@@ -165,6 +175,40 @@ async def test_commands_come_back_with_the_workflows_reasons(case_api: CaseApi) 
     empty_reason = await client.post(f"{path}/pause", json={"reason": ""})
     assert empty_reason.status_code == 422
     assert empty_reason.json()["detail"][0]["loc"] == ["body", "reason"]
+
+
+async def test_commands_apply_at_the_instant_they_happened(case_api: CaseApi) -> None:
+    client = case_api.client
+    await stormhaven(client)
+    now = await case_api.env.get_current_time()
+
+    def ago(minutes: int) -> str:
+        return (now - timedelta(minutes=minutes)).isoformat()
+
+    case_id = (await start(client, opened_at=ago(30))).json()["case_id"]
+    path = f"/cases/{case_id}"
+    paused = await client.post(f"{path}/pause", json={"reason": "on the phone", "at": ago(10)})
+    assert paused.status_code == 200, paused.text
+    assert paused.json()["pauses"][0]["paused_at"] == ago(10).replace("+00:00", "Z")
+    earlier = await client.post(f"{path}/resume", json={"at": ago(20)})
+    assert earlier.status_code == 409
+    assert earlier.json()["detail"] == (
+        f"'at' {ago(20)} is before {ago(10)}, the last instant this case applied: send its "
+        "commands in the order they happened, or without 'at'"
+    )
+    ahead = await client.post(f"{path}/resume", json={"at": (now + timedelta(hours=1)).isoformat()})
+    assert ahead.status_code == 409
+    assert "is more than 5 s ahead of the case's clock" in ahead.json()["detail"]
+    resumed = await client.post(f"{path}/resume", json={"at": ago(5)})
+    assert resumed.json()["pauses"][0]["resumed_at"] == ago(5).replace("+00:00", "Z")
+    updated = await client.patch(path, json={"fields": {"stage": "Fixing"}, "at": ago(4)})
+    triage = next(m for m in updated.json()["milestones"] if m["name"] == "Triage")
+    assert triage["completed_at"] == ago(4).replace("+00:00", "Z")
+    replied = await client.post(f"{path}/events", json={"type": "agent_replied", "at": ago(3)})
+    first = next(m for m in replied.json()["milestones"] if m["name"] == "First Response")
+    assert first["completed_at"] == ago(3).replace("+00:00", "Z")
+    closed = await client.post(f"{path}/close", json={"at": ago(2)})
+    assert closed.json()["closed_at"] == ago(2).replace("+00:00", "Z")
 
 
 async def test_unknown_and_closed_cases(case_api: CaseApi) -> None:

@@ -28,7 +28,7 @@ from tests.helpers.api import ADMIN_KEY, client_for, closed_port, use_temporal
 from tests.helpers.cases import ActionRecorder, now, start, travel_to
 from workflows.case_sla import CaseSlaWorkflow
 from workflows.contract import (
-    CaseTracker,
+    CaseOutcome,
     Close,
     CompleteMilestone,
     EntitlementProcess,
@@ -89,7 +89,7 @@ class Script:
     env: WorkflowEnvironment
     task_queue: str
     opened: datetime
-    handles: dict[str, WorkflowHandle[CaseSlaWorkflow, CaseTracker]]
+    handles: dict[str, WorkflowHandle[CaseSlaWorkflow, CaseOutcome]]
 
     async def open(self, name: str, **fields: Any) -> None:
         case = StartCase(

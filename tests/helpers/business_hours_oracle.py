@@ -141,15 +141,19 @@ class OracleCalendar:
         if day in self.explicit:
             opened = self.explicit[day].open
             raw = [] if opened is None else opened
-        elif self.hours.holiday_country is not None and day in _public_holidays(
-            self.hours.holiday_country, self.hours.holiday_subdivision, day.year
-        ):
+        elif day in self.hours.pinned_holidays or self._public_holiday(day):
             raw = []
         elif self.hours.always_open:
             raw = [("00:00", "24:00")]
         else:
             raw = self.hours.weekly.get(_WEEKDAYS[day.weekday()]) or []
         return [(_minutes(start), _minutes(end)) for start, end in raw]
+
+    def _public_holiday(self, day: date) -> bool:
+        country = self.hours.holiday_country
+        return country is not None and day in _public_holidays(
+            country, self.hours.holiday_subdivision, day.year
+        )
 
     def wall_intervals(self, first: date, last: date) -> list[Piece]:
         """Open wall-clock intervals (naive µs) of the local dates first..last, merged."""

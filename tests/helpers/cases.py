@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from temporalio import activity
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
@@ -23,6 +24,7 @@ from workflows.contract import (
     WRITE_RECORDS,
     ActionRequest,
     ActionResult,
+    CaseOutcome,
     CaseTracker,
     StartCase,
     TimelineEvent,
@@ -98,7 +100,7 @@ def next_weekday(after: datetime, weekday: int, hour: int, minute: int = 0) -> d
 
 async def start(
     env: WorkflowEnvironment, task_queue: str, case: StartCase
-) -> WorkflowHandle[CaseSlaWorkflow, CaseTracker]:
+) -> WorkflowHandle[CaseSlaWorkflow, CaseOutcome]:
     return await env.client.start_workflow(
         CaseSlaWorkflow.run, case, id=case_workflow_id(case.case_id), task_queue=task_queue
     )
@@ -154,6 +156,22 @@ def milestone_events(timeline: list[TimelineEvent]) -> list[tuple[str, str | Non
         for event in timeline
         if event.kind not in ("opened", "started", "closed")
     ]
+
+
+async def summaries(handle: WorkflowHandle[Any, Any]) -> dict[str, list[str]]:
+    """The summaries the Temporal UI shows in a case's history, by event ("timer", "marker",
+    "activity"), in history order."""
+    kinds = {
+        EventType.EVENT_TYPE_TIMER_STARTED: "timer",
+        EventType.EVENT_TYPE_MARKER_RECORDED: "marker",
+        EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: "activity",
+    }
+    found: dict[str, list[str]] = {kind: [] for kind in kinds.values()}
+    async for event in handle.fetch_history_events():
+        if event.event_type in kinds and event.user_metadata.HasField("summary"):
+            summary = json.loads(event.user_metadata.summary.data)
+            found[kinds[event.event_type]].append(summary)
+    return found
 
 
 def stormhaven_story(

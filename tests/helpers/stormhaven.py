@@ -85,3 +85,40 @@ def premium_case(case_id: str = "SH-1001", **fields: Any) -> StartCase:
         process=premium(),
         calendars={OFFICE.name: OFFICE},
     )
+
+
+LONDON = BusinessHours(
+    name="Stormhaven London",
+    time_zone="Europe/London",
+    weekly={day: [("09:00", "17:30")] for day in WEEKDAYS[:5]},
+)
+
+
+def follow_up() -> EntitlementProcess:
+    """London's follow-up: when a customer replies, an agent answers within 1 business hour."""
+    return EntitlementProcess.model_validate(
+        {
+            "name": "Follow-up",
+            "business_hours": LONDON.name,
+            "milestones": [
+                {
+                    "name": "Reply",
+                    "target": "1h",
+                    "recurrence": "independent",
+                    "start_from": "criteria",
+                    "start_when": {"events": ["customer_replied"]},
+                    "complete_when": {"events": ["agent_replied"]},
+                    "actions": {
+                        "warning": [{"handler": "webhook", "params": {}, "before_target": "15m"}],
+                        "violation": [{"handler": "webhook", "params": {}}],
+                    },
+                }
+            ],
+        }
+    )
+
+
+def follow_up_case(case_id: str = "LDN-1") -> StartCase:
+    return StartCase(
+        case_id=case_id, fields={}, process=follow_up(), calendars={LONDON.name: LONDON}
+    )

@@ -263,11 +263,18 @@ class TestHolidays:
         )
         pinned = hours.with_public_holidays(2026, 2027)
         assert pinned.holiday_country is None
-        assert date(2026, 7, 3) in {holiday.date for holiday in pinned.holidays}
+        assert date(2026, 7, 3) in pinned.pinned_holidays
+        assert len(pinned.pinned_holidays) == 27  # observed dates included
+        assert pinned.with_public_holidays(2026, 2027) == pinned  # pinning again changes nothing
         live, frozen = BusinessCalendar(hours), BusinessCalendar(pinned)
         for month in range(1, 13):
-            start = at(NEW_YORK, 2026, month, 1, 15)
-            assert live.add(start, 40 * H) == frozen.add(start, 40 * H)
+            for year in (2026, 2027):
+                start = at(NEW_YORK, year, month, 1, 15)
+                assert live.add(start, 40 * H) == frozen.add(start, 40 * H)
+        # Round-tripped through JSON, as a case's input is, it answers the same.
+        thawed = BusinessCalendar(BusinessHours.model_validate_json(pinned.model_dump_json()))
+        start = at(NEW_YORK, 2026, 12, 23, 15)
+        assert thawed.add(start, 40 * H) == live.add(start, 40 * H)
 
 
 class TestEdges:

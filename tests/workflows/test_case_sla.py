@@ -3,8 +3,9 @@ which its actions ran, and that each ran once."""
 
 import uuid
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -24,10 +25,11 @@ from tests.helpers.cases import (
     save_history,
     start,
     stormhaven_story,
+    summaries,
     travel_to,
     wall,
 )
-from tests.helpers.stormhaven import WAITING, milestone_actions, premium
+from tests.helpers.stormhaven import WAITING, follow_up_case, milestone_actions, premium
 from workflows.business_hours import WEEKDAYS, BusinessHours, Holiday
 from workflows.case_sla import CaseSlaWorkflow
 from workflows.contract import (
@@ -49,6 +51,11 @@ OFFICE = BusinessHours(
     weekly={day: [("09:00", "17:00")] for day in WEEKDAYS[:5]},
 )
 FRIDAY, MONDAY = 4, 0
+
+
+def utc(instant: datetime) -> str:
+    """An instant as the timers' summaries write it."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%MZ")
 
 
 def case(process: EntitlementProcess, opened_at: datetime | None, **fields: Any) -> StartCase:
@@ -75,6 +82,8 @@ async def test_stormhaven_premium_case(env: WorkflowEnvironment) -> None:
         tracker = await handle.query(CaseSlaWorkflow.tracker)
         assert tracker.sla_state == "paused"
         assert tracker.next_deadline is None
+        asked = await handle.query(CaseSlaWorkflow.tracker, at(monday, 0, 9, 50))
+        assert (asked.as_of, asked.as_of_source) == (at(monday, 0, 9, 50), "caller")
         await travel_to(env, at(monday, 0, 10, 20))
         await handle.execute_update(
             CaseSlaWorkflow.update_case, UpdateCase(fields={"status": "Open"})
@@ -88,8 +97,10 @@ async def test_stormhaven_premium_case(env: WorkflowEnvironment) -> None:
         )
         await travel_to(env, at(monday, 2, 12, 0))
         await handle.execute_update(CaseSlaWorkflow.close, Close(fields={"status": "Solved"}))
-        result = await handle.result()
+        outcome = await handle.result()
+        result = await handle.query(CaseSlaWorkflow.tracker)
         timeline = await handle.query(CaseSlaWorkflow.timeline)
+        shown = await summaries(handle)
         await save_history(handle, "stormhaven_premium")
 
     expected_actions, expected_events = stormhaven_story(monday)
@@ -103,6 +114,12 @@ async def test_stormhaven_premium_case(env: WorkflowEnvironment) -> None:
     assert result.pauses[0].reason == "pause_when: status eq 'Waiting on Customer'"
     assert result.pauses[0].resumed_by == "rule"
     assert result.sla_state == "done"
+    assert result.as_of_source == "last_workflow_task"  # asked without as_of
+    assert (outcome.closed_at, outcome.breached, outcome.milestones) == (
+        result.closed_at,
+        True,
+        3,
+    )
     assert milestone_events(timeline) == expected_events
     assert [e.kind for e in timeline[:4]] == ["opened", "started", "started", "started"]
     assert timeline[-1].kind == "closed"
@@ -111,6 +128,15 @@ async def test_stormhaven_premium_case(env: WorkflowEnvironment) -> None:
         a.idempotency_key for m in result.milestones for a in m.actions
     )
     assert max(Counter(recorder.keys()).values()) == 1
+    # Ops read the history in the Temporal UI: each timer says what it waits for, each action
+    # marker which action it is.
+    assert shown["timer"][0] == f"First Response warning due {utc(at(monday, 0, 9, 15))}"
+    assert f"Triage target, Triage escalation 1 due {utc(at(monday, 0, 13, 30))}" in shown["timer"]
+    action_markers = [text for text in shown["marker"] if not text.startswith("records")]
+    assert sorted(text.rsplit("key ", 1)[1] for text in action_markers) == sorted(recorder.keys())
+    assert f"Triage #1 violation level 2 by escalate, key {handle.id[5:]}/Triage/1/violation/2" in (
+        action_markers
+    )
 
 
 async def test_dst_weekend_counts_business_time(env: WorkflowEnvironment) -> None:
@@ -362,6 +388,63 @@ async def test_retroactive_opened_at_catches_up(env: WorkflowEnvironment) -> Non
     assert wall(started["Triage/1/warning/1"]) == wall(at(monday, 0, 12, 45))
 
 
+async def test_commands_apply_at_the_instant_they_happened(env: WorkflowEnvironment) -> None:
+    """A customer replies at Friday 16:30:00 in London; the event reaches the cases 2 ms later.
+    Dated `at`, the 1-hour reply milestone ends at 17:30, the office's close; undated, it counts
+    from 16:30:00.002 and ends on Monday 09:00:00.002, a weekend later."""
+    london = ZoneInfo("Europe/London")
+    recorder = ActionRecorder()
+    day = (await now(env)).astimezone(london).date() + timedelta(days=1)
+    while day.weekday() != FRIDAY:
+        day += timedelta(days=1)
+    friday = datetime(day.year, day.month, day.day, 16, 30, tzinfo=london)
+    hour = timedelta(hours=1)
+    async with running_worker(env, recorder.activities()) as task_queue:
+        await travel_to(env, friday - hour)
+        cases = [
+            await start(
+                env,
+                task_queue,
+                follow_up_case(f"LDN-{uuid.uuid4().hex[:8]}").model_copy(
+                    update={"opened_at": friday - hour}
+                ),
+            )
+            for _ in range(2)
+        ]
+        await travel_to(env, friday + timedelta(milliseconds=2))
+        replied = RecordEvent(type="customer_replied", at=friday)
+        await cases[0].execute_update(CaseSlaWorkflow.record_event, replied)
+        await cases[1].execute_update(
+            CaseSlaWorkflow.record_event, RecordEvent(type="customer_replied")
+        )
+        # The agent answers at 17:40 and the case is closed at 17:41; both reach it at 17:45.
+        await travel_to(env, friday + timedelta(minutes=75))
+        dated = await cases[0].query(CaseSlaWorkflow.tracker)
+        await cases[0].execute_update(
+            CaseSlaWorkflow.record_event,
+            RecordEvent(type="agent_replied", at=friday + timedelta(minutes=70)),
+        )
+        await cases[0].execute_update(
+            CaseSlaWorkflow.close, Close(at=friday + timedelta(minutes=71))
+        )
+        closed = await cases[0].query(CaseSlaWorkflow.tracker)
+        undated = await cases[1].query(CaseSlaWorkflow.tracker)
+        await cases[1].execute_update(CaseSlaWorkflow.close, Close())
+        await save_history(cases[0], "event_time")
+    assert dated.milestones[0].started_at == friday
+    assert dated.milestones[0].target_at == friday + hour
+    # The warning and the violation ran at their exact instants, not a millisecond later.
+    due = {f"{r.kind}/{r.n}": r.due_at for r in recorder.requests if r.case_id == dated.case_id}
+    assert due == {"warning/1": friday + timedelta(minutes=45), "violation/1": friday + hour}
+    [reply] = closed.milestones
+    assert (reply.completed_at, reply.violated) == (friday + timedelta(minutes=70), True)
+    assert closed.closed_at == friday + timedelta(minutes=71)
+    monday = datetime(day.year, day.month, day.day, 9, tzinfo=london) + timedelta(days=3)
+    undated_target = undated.milestones[0].target_at
+    assert undated_target is not None
+    assert monday < undated_target < monday + timedelta(seconds=1)
+
+
 async def rejected(coroutine: Any) -> str:
     with pytest.raises(WorkflowUpdateFailedError) as raised:
         await coroutine
@@ -387,7 +470,8 @@ async def test_bad_commands_are_rejected_and_the_case_goes_on(env: WorkflowEnvir
             "nme: Extra inputs are not permitted"
         )
         done = await handle.execute_update(complete, CompleteMilestone(milestone="First Response"))
-        assert (done.state, done.violated) == ("completed", False)
+        assert (done.milestone, done.instance, done.completed_late) == ("First Response", 1, False)
+        assert [(c.kind, c.detail) for c in done.changes] == [("completed", "on time")]
         assert "'First Response' is already completed" in await rejected(
             handle.execute_update(complete, CompleteMilestone(milestone="first response"))
         )
@@ -442,7 +526,8 @@ async def test_signals_are_fire_and_forget_commands(env: WorkflowEnvironment) ->
     assert tracker.milestones[0].state == "completed"
     assert tracker.paused
     assert tracker.pause_reason == "customer on holiday"
-    assert result.sla_state == "done"
+    assert result.closed_at is not None
+    assert wall(result.closed_at) == wall(at(monday, 0, 9, 30))
 
 
 async def test_failed_delivery_is_recorded_and_the_case_goes_on(env: WorkflowEnvironment) -> None:
@@ -513,7 +598,8 @@ async def test_history_stays_small(env: WorkflowEnvironment) -> None:
             CaseSlaWorkflow.update_case, UpdateCase(fields={"stage": "Fixing"})
         )
         await handle.execute_update(CaseSlaWorkflow.close, Close(fields={"status": "Solved"}))
-        result = await handle.result()
+        await handle.result()
+        result = await handle.query(CaseSlaWorkflow.tracker)
         events = [event async for event in handle.fetch_history_events()]
         await save_history(handle, "small_history")
     assert [m.state for m in result.milestones] == ["completed"] * 3

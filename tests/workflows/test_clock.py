@@ -8,13 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers.stormhaven import OFFICE, WAITING, premium, premium_case
+from tests.helpers.stormhaven import OFFICE, WAITING, follow_up_case, premium, premium_case
 from workflows.case_state import Instance
 from workflows.clock import CaseClock
 from workflows.contract import (
     ActionRequest,
     ApplyProcess,
     Close,
+    CommandInvalidError,
     CommandRejectedError,
     CompleteMilestone,
     EntitlementProcess,
@@ -170,9 +171,9 @@ class TestCompletion:
             (
                 "First Response",
                 ny(2026, 3, 9, 12),
-                "'at' 2026-03-09T12:00:00-04:00 is in the future",
+                "'at' 2026-03-09T12:00:00-04:00 is more than 5 s ahead of the case's clock",
             ),
-            ("First Response", ny(2026, 3, 6, 16), "it cannot be completed before then"),
+            ("First Response", ny(2026, 3, 6, 16), "the last instant this case applied"),
             ("First Response", ny(2026, 3, 9, 9, 10), "already ran actions: give a later time"),
         ],
     )
@@ -189,6 +190,106 @@ class TestCompletion:
         complete(clock, "first response", None, ny(2026, 3, 9, 9, 20))
         with pytest.raises(CommandRejectedError, match="'First Response' is already completed"):
             complete(clock, "First Response", None, ny(2026, 3, 9, 9, 21))
+
+
+class TestEventTime:
+    """Commands dated `at`: applied as of that instant, as if they had arrived then."""
+
+    def test_an_event_counts_from_when_it_happened_not_when_it_arrived(self) -> None:
+        london = ZoneInfo("Europe/London")
+        friday = datetime(2026, 3, 6, 16, 30, tzinfo=london)
+        arrived = friday + timedelta(milliseconds=2)
+        start = follow_up_case().model_copy(update={"opened_at": friday - H})
+        for at, target in (
+            (friday, datetime(2026, 3, 6, 17, 30, tzinfo=london)),
+            (None, datetime(2026, 3, 9, 9, 0, 0, 2000, tzinfo=london)),  # a weekend later
+        ):
+            clock = CaseClock.open_case(start, friday - H)
+            clock.apply(RecordEvent(type="customer_replied", at=at), arrived)
+            assert targets(clock, arrived) == {"Reply": target}
+
+    def test_a_backdated_pause_stops_a_warning_that_had_not_fired(self) -> None:
+        clock = open_case(ny(2026, 3, 9, 9))
+        # Pause dated 09:40; it arrives at 09:50, after the 09:45 warning instant passed
+        # unnoticed (no timer had fired yet).
+        applied = clock.apply(
+            Pause(reason="on the phone", at=ny(2026, 3, 9, 9, 40)), ny(2026, 3, 9, 9, 50)
+        )
+        assert applied.requests == []
+        status = clock.tracker(ny(2026, 3, 9, 9, 50)).milestones[0]
+        assert (status.state, status.warnings_fired, status.business_elapsed) == (
+            "paused",
+            0,
+            40 * MIN,
+        )
+        assert clock.state.pauses[0].paused_at == ny(2026, 3, 9, 9, 40)
+
+    def test_a_warning_that_fired_stays_fired(self) -> None:
+        clock = open_case(ny(2026, 3, 9, 9))
+        assert keys(clock.advance(ny(2026, 3, 9, 9, 46))) == ["First Response/warning/1@Mon 09:45"]
+        clock.apply(Pause(reason="late news", at=ny(2026, 3, 9, 9, 40)), ny(2026, 3, 9, 9, 50))
+        status = clock.tracker(ny(2026, 3, 9, 9, 50)).milestones[0]
+        assert (status.state, status.warnings_fired, status.warned_at) == (
+            "paused",
+            1,
+            ny(2026, 3, 9, 9, 45),
+        )
+        assert status.business_elapsed == 40 * MIN
+        # Resumed, the clock reaches the warning's point again: it does not run twice.
+        clock.apply(Resume(), ny(2026, 3, 9, 10))
+        assert keys(clock.advance(ny(2026, 3, 9, 10, 20))) == [
+            "First Response/violation/1@Mon 10:20"
+        ]
+
+    def test_commands_dated_before_the_last_applied_instant_are_refused(self) -> None:
+        clock = open_case(ny(2026, 3, 9, 9))
+        clock.apply(Pause(reason="a", at=ny(2026, 3, 9, 9, 30)), ny(2026, 3, 9, 9, 31))
+        with pytest.raises(CommandRejectedError) as refused:
+            clock.apply(Resume(at=ny(2026, 3, 9, 9, 29)), ny(2026, 3, 9, 9, 32))
+        assert not isinstance(refused.value, CommandInvalidError)  # 409, not 422
+        assert str(refused.value) == (
+            "'at' 2026-03-09T09:29:00-04:00 is before 2026-03-09T09:30:00-04:00, the last instant "
+            "this case applied: send its commands in the order they happened, or without 'at'"
+        )
+        # Without `at`, a command is dated when it arrives, and later ones must not be earlier.
+        clock.apply(Resume(), ny(2026, 3, 9, 9, 40))
+        with pytest.raises(CommandRejectedError, match="is before 2026-03-09T09:40:00"):
+            clock.apply(Pause(reason="b", at=ny(2026, 3, 9, 9, 35)), ny(2026, 3, 9, 9, 41))
+        with pytest.raises(CommandRejectedError, match="is before 2026-03-09T09:00:00"):
+            open_case(ny(2026, 3, 9, 9)).apply(
+                Pause(reason="c", at=ny(2026, 3, 9, 8, 59)), ny(2026, 3, 9, 9, 1)
+            )
+
+    def test_a_little_ahead_of_the_clock_is_skew_and_applies_then(self) -> None:
+        clock = open_case(ny(2026, 3, 9, 9))
+        now = ny(2026, 3, 9, 9, 30)
+        with pytest.raises(CommandRejectedError, match="more than 5 s ahead of the case's clock"):
+            clock.apply(Pause(reason="x", at=now + timedelta(seconds=5, microseconds=1)), now)
+        clock.apply(Pause(reason="x", at=now + timedelta(seconds=5)), now)
+        assert clock.state.pauses[0].paused_at == now + timedelta(seconds=5)
+        assert clock.applied_at == now + timedelta(seconds=5)
+        # A command without `at` that arrives before Temporal's clock catches up applies then too.
+        clock.apply(Resume(), now + timedelta(seconds=1))
+        assert clock.state.pauses[0].resumed_at == now + timedelta(seconds=5)
+
+    def test_an_opening_a_little_ahead_is_skew_further_is_refused(self) -> None:
+        now = ny(2026, 3, 9, 9)
+        assert open_case(now + timedelta(seconds=5), now=now).state.opened_at == now + timedelta(
+            seconds=5
+        )
+        with pytest.raises(CommandInvalidError, match="is in the future"):
+            open_case(now + timedelta(seconds=6), now=now)
+
+    def test_max_pause_resuming_by_itself_is_applied(self) -> None:
+        clock = open_process(premium(max_pause="1h"), ny(2026, 3, 9, 9))
+        clock.apply(Pause(reason="lunch"), ny(2026, 3, 9, 9, 10))
+        clock.advance(ny(2026, 3, 9, 10, 30))
+        assert clock.applied_at == ny(2026, 3, 9, 10, 10)
+        with pytest.raises(CommandRejectedError, match="is before 2026-03-09T10:10:00"):
+            clock.apply(
+                Pause(reason="dated inside the pause", at=ny(2026, 3, 9, 10)),
+                ny(2026, 3, 9, 10, 30),
+            )
 
 
 class TestPause:
@@ -265,8 +366,9 @@ class TestRecurrence:
         assert second is not None
         assert second.started_at == ny(2026, 3, 9, 17)  # the first one's target
         assert targets(clock, ny(2026, 3, 9, 11))["Customer Update"] == ny(2026, 3, 10, 17)
-        with pytest.raises(CommandRejectedError, match="cannot be completed before then"):
+        with pytest.raises(CommandRejectedError, match=r"starts at .* completed before then") as no:
             complete(clock, "Customer Update", None, ny(2026, 3, 9, 12))
+        assert not isinstance(no.value, CommandInvalidError)  # not now (409), not a bad request
         # An agent reply before the next instance starts completes nothing.
         clock.apply(RecordEvent(type="agent_replied"), ny(2026, 3, 9, 12))
         assert clock.instance("Customer Update") is second
@@ -483,27 +585,67 @@ def test_laws_under_random_commands(script: list[tuple[int, str]]) -> None:
     assert len(seen) == len(set(seen)), "an action was due twice"
 
 
-def run(clock: CaseClock, command: str, now: datetime) -> list[ActionRequest]:
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(commands, st.lists(st.floats(0, 0.99), min_size=25, max_size=25))
+def test_a_dated_command_applies_as_if_it_had_arrived_then(
+    script: list[tuple[int, str]], lateness: list[float]
+) -> None:
+    """Each command reaches one case when it happens and another one later (before the next
+    command happens), dated `at`: both cases end the same, with the same actions due."""
+    now = ny(2026, 3, 6, 15, 0)
+    start = premium_case().model_copy(update={"opened_at": now})
+    on_time, late = CaseClock.open_case(start, now), CaseClock.open_case(start, now)
+    fired: dict[str, list[tuple[str, datetime]]] = {"on time": [], "late": []}
+    for i, (minutes, command) in enumerate(script):
+        now += minutes * MIN
+        gap = script[i + 1][0] if i + 1 < len(script) else 1
+        arrived = now + gap * MIN * lateness[i]
+        outcomes = []
+        for name, clock, at, arrival in (
+            ("on time", on_time, None, now),
+            ("late", late, now, arrived if command != "advance" else now),
+        ):
+            try:
+                requests = run(clock, command, arrival, at)
+                outcomes.append("applied")
+            except CommandRejectedError as error:
+                requests = clock.advance(arrival)
+                outcomes.append(str(error).replace(arrival.isoformat(), "<now>"))
+            fired[name] += [(r.idempotency_key, r.due_at) for r in requests]
+        assert outcomes[0] == outcomes[1]
+        if on_time.closed:
+            break
+    end = now + H
+    fired["on time"] += [(r.idempotency_key, r.due_at) for r in on_time.advance(end)]
+    fired["late"] += [(r.idempotency_key, r.due_at) for r in late.advance(end)]
+    assert sorted(fired["on time"]) == sorted(fired["late"])
+    assert on_time.tracker(end) == late.tracker(end)
+    assert sorted(map(repr, on_time.timeline())) == sorted(map(repr, late.timeline()))
+
+
+def run(
+    clock: CaseClock, command: str, now: datetime, at: datetime | None = None
+) -> list[ActionRequest]:
     match command:
         case "advance":
             return clock.advance(now)
         case "pause":
-            return clock.apply(Pause(reason="random"), now).requests
+            return clock.apply(Pause(reason="random", at=at), now).requests
         case "resume":
-            return clock.apply(Resume(), now).requests
+            return clock.apply(Resume(at=at), now).requests
         case "waiting" | "open":
-            return clock.apply(
-                UpdateCase(fields={"status": WAITING if command == "waiting" else "Open"}), now
-            ).requests
+            status = WAITING if command == "waiting" else "Open"
+            return clock.apply(UpdateCase(fields={"status": status}, at=at), now).requests
         case "reply":
-            return clock.apply(RecordEvent(type="agent_replied"), now).requests
+            return clock.apply(RecordEvent(type="agent_replied", at=at), now).requests
         case "triage":
-            return clock.apply(UpdateCase(fields={"stage": "Triaged"}), now).requests
+            return clock.apply(UpdateCase(fields={"stage": "Triaged"}, at=at), now).requests
         case "solve":
-            return clock.apply(UpdateCase(fields={"status": "Solved"}), now).requests
+            return clock.apply(UpdateCase(fields={"status": "Solved"}, at=at), now).requests
         case "urgent" | "low":
-            return clock.apply(UpdateCase(fields={"priority": command.title()}), now).requests
+            fields = {"priority": command.title()}
+            return clock.apply(UpdateCase(fields=fields, at=at), now).requests
         case "complete_fr":
-            return complete(clock, "First Response", None, now)[1]
+            return complete(clock, "First Response", at, now)[1]
         case _:
-            return complete(clock, "Resolution", None, now)[1]
+            return complete(clock, "Resolution", at, now)[1]
