@@ -75,18 +75,13 @@ async def write_records(batch: RecordBatch) -> None:
             batch,
             start_to_close_timeout=LOCAL_ATTEMPT_TIMEOUT,
             retry_policy=RetryPolicy(maximum_attempts=1),
-            summary=f"records, revision {batch.revision}",
         )
         return
     except FailureError as failure:
         workflow.logger.info("records of %s wait for the database: %s", batch.case.case_id, failure)
     try:
         await workflow.execute_activity(
-            WRITE_RECORDS,
-            batch,
-            start_to_close_timeout=ATTEMPT_TIMEOUT,
-            retry_policy=RETRIES,
-            summary=f"records, revision {batch.revision}",
+            WRITE_RECORDS, batch, start_to_close_timeout=ATTEMPT_TIMEOUT, retry_policy=RETRIES
         )
     except FailureError as failure:  # only a non-retryable error ends the retries
         workflow.logger.warning("records of %s not written: %s", batch.case.case_id, failure)
