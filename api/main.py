@@ -30,6 +30,7 @@ from api.routes import (
     cases,
     entitlement_processes,
     health,
+    me,
     milestone_types,
     records,
     reports,
@@ -79,6 +80,7 @@ def create_app(
         reports,
         records,
         api_keys,
+        me,
     ):
         app.include_router(module.router)
 

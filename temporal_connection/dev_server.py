@@ -63,7 +63,11 @@ def dev_server(
     for key in SEARCH_ATTRIBUTES:
         command += ["--search-attribute", f"{key.name}={type_name(key)}"]
     with (data_dir / "temporal.log").open("ab") as server_log:
-        process = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT)
+        # A session of its own, like the API and the worker under `make run`: Ctrl-C reaches
+        # only the caller, which stops the server last (after the worker), not mid-shutdown.
+        process = subprocess.Popen(
+            command, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         wait_for_port("127.0.0.1", port, process, data_dir / "temporal.log")
         yield process

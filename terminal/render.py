@@ -1,9 +1,13 @@
 """The human rendering of the SLA API's answers with rich, for the `sla` CLI and the demo: case
 trackers (`render_trackers`), a completed milestone (`render_outcome`), a case's timeline
 (`render_timeline`), a process version in words (`render_process`, `criteria_text`), and the pieces
-the CLI's listings are made of (`new_table`, `milestone_label`, `state_text`, `level_text`, the
-styles, and the formatters of durations and instants `business`, `span`, `countdown`, `local`,
-`near`).
+the CLI's listings are made of (`new_table` and `print_table`, `milestone_label`, `state_text`,
+`level_text`, the styles, and the formatters of durations and instants `business`, `span`,
+`countdown`, `local`, `near`).
+
+Tables fit the console's width without breaking a value or cutting one short: a value column
+never wraps, a text column (`new_table(wrap=...)`) wraps only between words, and a table that
+cannot fit that way is printed as one block of `column  value` lines per row (`print_table`).
 
 It only turns answers into rich text on a console it is given: it must not call the API, read
 settings or the environment, or exit; an answer it cannot read raises the client's `ApiError`.
@@ -20,9 +24,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.padding import Padding
 from rich.style import Style
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from terminal.client import DEFAULT_NAMESPACE, DEFAULT_UI_URL, parse_answer, workflow_url
@@ -143,75 +149,227 @@ def _instance_state(status: MilestoneStatus) -> Text:
     return Text(status.state, style={"paused": "blue"}.get(status.state, "dim"))
 
 
-def _instance_due(status: MilestoneStatus, as_of: datetime) -> Text:
+class Parts:
+    """A value in parts, on one line when the width allows, else a part per line: it is never
+    broken inside a part ('15:00,' above 'in 11h 50m', never 'in 11h' above '50m')."""
+
+    def __init__(self, *parts: Text) -> None:
+        self.parts = [part for part in parts if part.plain]
+
+    @property
+    def line(self) -> Text:
+        return Text(" ").join(self.parts)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widest = max((part.cell_len for part in self.parts), default=0)
+        return Measurement(widest, self.line.cell_len)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        line = self.line
+        yield line if line.cell_len <= options.max_width else Text("\n").join(self.parts)
+
+    def __str__(self) -> str:
+        return self.line.plain
+
+
+_UNIT = re.compile(
+    r"[+-]?\d+[dh] \d+[hm]\S*"  # a duration: '1h 05m', '2d 03h', '+0h 30m,'
+    r"|\w{3} \d\d \w{3} \d\d:\d\d(?::\d\d)?\S*"  # an instant: 'Mon 09 Mar 14:30'
+    r"|\S+"
+)
+
+
+class Flow:
+    """Text laid out like words, as many on a line as the width allows, that never breaks a
+    duration ('1h 05m') or an instant ('Mon 09 Mar 14:30') over two lines, as rich's own word
+    wrapping would: the units of free text and of rules in words ('webhook +0h 30m')."""
+
+    def __init__(self, text: Text | str, style: str = "") -> None:
+        text = text if isinstance(text, Text) else Text(text, style=style)
+        self.units = [text[m.start() : m.end()] for m in _UNIT.finditer(text.plain)]
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widest = max((unit.cell_len for unit in self.units), default=0)
+        return Measurement(widest, Text(" ").join(self.units).cell_len)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines: list[Text] = []
+        for unit in self.units:
+            if lines and lines[-1].cell_len + 1 + unit.cell_len <= options.max_width:
+                lines[-1] = Text(" ").join([lines[-1], unit])
+            else:
+                lines.append(unit)  # a unit wider than the width is folded by rich
+        yield Text("\n").join(lines)
+
+    def __str__(self) -> str:
+        return " ".join(unit.plain for unit in self.units)
+
+
+def _instance_due(status: MilestoneStatus, as_of: datetime) -> Parts:
     """Where the instance stands against its target: '14:30, in 1h 12m', '14:30, 12m late',
     'met 14:20, on time', with times as short as `as_of` (the tracker's now) allows."""
 
     if status.state == "active" and status.target_at is not None:
-        text = Text(f"{near(status.target_at, as_of)}, ")
+        due = Text(f"{near(status.target_at, as_of)},")
         if status.violated or status.target_at <= as_of:
             late = status.time_since_target or (as_of - status.target_at)
-            return text.append(f"{span(late)} late", style="bold red")
+            return Parts(due, Text(f"{span(late)} late", style="bold red"))
         style = "yellow" if status.warnings_fired else "green"
-        return text.append(countdown(status.target_at - as_of), style=style)
+        return Parts(due, Text(countdown(status.target_at - as_of), style=style))
     if status.state == "paused":
-        text = Text("clock stopped", style="blue")
         if status.time_since_target:
-            text.append(f", {span(status.time_since_target)} late", style="red")
-        return text
+            overdue = Text(f"{span(status.time_since_target)} late", style="red")
+            return Parts(Text("clock stopped,", style="blue"), overdue)
+        return Parts(Text("clock stopped", style="blue"))
     if status.state == "completed" and status.completed_at is not None:
-        text = Text(f"met {near(status.completed_at, as_of)}", style="dim")
+        met = Text(f"met {near(status.completed_at, as_of)},", style="dim")
         if status.violated and status.target_at is not None:
-            text.append(f", {span(status.completed_at - status.target_at)} late", style="red")
-        elif status.violated:
-            text.append(", late", style="red")
-        else:
-            text.append(", on time", style="green")
-        return text
+            after = status.completed_at - status.target_at
+            return Parts(met, Text(f"{span(after)} late", style="red"))
+        if status.violated:
+            return Parts(met, Text("late", style="red"))
+        return Parts(met, Text("on time", style="green"))
     if status.state == "cancelled":
-        return Text(f"cancelled: {status.cancel_reason or 'no reason given'}", style="dim")
-    return Text("—")
+        reason = status.cancel_reason or "no reason given"
+        return Parts(Text("cancelled:", style="dim"), Text(reason, style="dim"))
+    return Parts(Text("—"))
 
 
-def new_table(**options: Any) -> Table:
-    """A table with a rule under its header and one space between columns (80 columns hold a
-    case's milestones)."""
-    return Table(
+def new_table(
+    *columns: str, wrap: Iterable[str] = (), parts: Iterable[str] = (), **options: Any
+) -> Table:
+    """A table with a rule under its header and one space between columns, and these columns:
+    values that never wrap, but for the text columns named in `wrap` (they wrap between words)
+    and the columns of `Parts` named in `parts` (they wrap between parts). Print it with
+    `print_table`."""
+    table = Table(
         box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1, 0, 0), **options
     )
+    texts, splits = set(wrap), set(parts)
+    for name in columns:
+        if name in texts:
+            table.add_column(name, overflow="fold")  # "fold": the mark of a text column
+        elif name in splits:
+            table.add_column(name)
+        else:
+            table.add_column(name, no_wrap=True)
+    return table
+
+
+def print_table(table: Table, console: Console, *, heading: int = 0) -> None:
+    """Print `table` within the console's width, no value broken and none cut short. Columns
+    with no value in any row are left out. The table is printed as it is when it fits; else with
+    its text columns narrowed (they wrap between words, down to TEXT_WIDTH); else, when even that
+    is too wide, as one block per row: its `heading` column's cell, then a `column  value` line
+    for each other non-empty cell."""
+    for column in [c for c in table.columns if all(_blank(cell) for cell in c.cells)]:
+        table.columns.remove(column)
+    for n, column in enumerate(table.columns):
+        column._index = n  # rich pads the first and last columns by their index
+    wide = console.options.update_width(1_000_000)
+
+    def measure(cell: RenderableType) -> Measurement:
+        return Measurement.get(console, wide, cell)
+
+    ranges: list[tuple[int, int]] = []
+    for column in table.columns:
+        measured = [measure(cell) for cell in (column.header, *column.cells)]
+        most = max(m.maximum for m in measured)
+        least = max(m.minimum for m in measured)
+        if column.no_wrap:
+            least = most
+        elif column.overflow == "fold":  # text: narrowed only so far, for it to stay readable
+            least = max(least, min(most, TEXT_WIDTH))
+        ranges.append((least, most))
+    for column, (_, most) in zip(table.columns, ranges, strict=True):
+        column.width = most
+    overhead = measure(table).maximum - sum(most for _, most in ranges)
+    widths = [least for least, _ in ranges]
+    spare = console.width - overhead - sum(widths)
+    if spare < 0:
+        _print_rows_as_blocks(table, console, heading)
+        return
+    # The spare width goes to the text columns, those that need least first.
+    needs = sorted((most - least, n) for n, (least, most) in enumerate(ranges) if most > least)
+    for done, (need, n) in enumerate(needs):
+        share = min(need, spare // (len(needs) - done))
+        widths[n] += share
+        spare -= share
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    console.print(table)
+
+
+TEXT_WIDTH = 16
+"""The narrowest a text column gets before a table turns into blocks (unless a word is wider)."""
+
+
+def _blank(cell: RenderableType) -> bool:
+    return isinstance(cell, Text | str | Parts | Flow) and not str(cell).strip()
+
+
+def _print_rows_as_blocks(table: Table, console: Console, heading: int) -> None:
+    if table.title is not None:
+        console.print(table.title, soft_wrap=True)
+    columns: list[Column] = table.columns
+    rows = list(zip(*(list(column.cells) for column in columns), strict=True))
+    for n, row in enumerate(rows):
+        if n:
+            console.print()
+        console.print(row[heading], soft_wrap=True)
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for column, cell in zip(columns, row, strict=True):
+            if column is not columns[heading] and not _blank(cell):
+                grid.add_row(column.header, cell)
+        console.print(Padding(grid, (0, 0, 0, 2), expand=False))
+
+
+def print_parts(parts: Sequence[Text], console: Console, separator: str = "  ") -> None:
+    """Parts (of a heading, fields) on as few lines as the console's width allows, never broken
+    inside a part; a part wider than the console (free text: a pause reason, a field's value)
+    has a line of its own and wraps between its words (`Flow`)."""
+    lines: list[Text] = []
+    for part in (part for part in parts if part.plain):
+        if lines and lines[-1].cell_len + len(separator) + part.cell_len <= console.width:
+            lines[-1] = Text(separator).join([lines[-1], part])
+        else:
+            lines.append(part)
+    for line in lines:
+        # A line that fits is printed as it is (its separators kept); a part wider than the
+        # console flows over lines, never breaking a duration or an instant.
+        console.print(line if line.cell_len <= console.width else Flow(line))
+
+
+def field_parts(fields: Mapping[str, FieldValue]) -> list[Text]:
+    """Each field as `key=value` (values that are not text as JSON), for `print_parts`."""
+    return [
+        Text.assemble((f"{key}=", "dim"), value if isinstance(value, str) else json.dumps(value))
+        for key, value in fields.items()
+    ]
 
 
 def fields_text(fields: Mapping[str, FieldValue]) -> Text:
-    text = Text()
-    for n, (key, value) in enumerate(fields.items()):
-        if n:
-            text.append("  ")
-        shown = value if isinstance(value, str) else json.dumps(value)
-        text.append(f"{key}=", style="dim")
-        text.append(shown)
-    return text
+    return Text("  ").join(field_parts(fields))
 
 
 def _milestone_table(tracker: CaseTracker) -> Table:
-    """One row per milestone instance, within 80 columns: only the due column wraps."""
-    table = new_table()
-    table.add_column("milestone", no_wrap=True)
-    table.add_column("state", no_wrap=True)
-    table.add_column("due")
-    # Business durations line up on their unit.
-    table.add_column("elapsed", justify="right", no_wrap=True)
-    table.add_column("remaining", justify="right", no_wrap=True)
+    """One row per milestone instance; business durations line up on their unit."""
     # Paused time is worth a column only on cases that were paused.
     paused = any(status.stopped >= timedelta(seconds=1) for status in tracker.milestones)
-    if paused:
-        table.add_column("paused", justify="right", no_wrap=True)
+    columns = ["milestone", "state", "due", "elapsed", "remaining"] + (["paused"] if paused else [])
+    table = new_table(*columns, parts=["due", "elapsed"])
+    for column in table.columns[3:]:
+        column.justify = "right"
     for status in tracker.milestones:
-        cells = [
+        cells: list[RenderableType] = [
             milestone_label(status, status.instance),
             _instance_state(status),
             _instance_due(status, tracker.as_of),
-            Text.assemble(
-                business(status.business_elapsed), (f" of {business(status.target)}", "dim")
+            Parts(
+                Text(business(status.business_elapsed)),
+                Text(f"of {business(status.target)}", style="dim"),
             ),
             Text(business(status.business_remaining)),
         ]
@@ -236,29 +394,31 @@ def render_trackers(
         tracker = item if isinstance(item, CaseTracker) else parse_answer(CaseTracker, item)
         if n:
             console.print()
-        heading = Text.assemble(
-            (tracker.case_id, "bold"),
-            "  ",
-            (f"{tracker.process} v{tracker.process_version}", "cyan"),
-            "  ",
+        heading = [
+            Text(tracker.case_id, style="bold"),
+            Text(f"{tracker.process} v{tracker.process_version}", style="cyan"),
             state_text(tracker.sla_state),
-        )
+        ]
         if tracker.paused:
-            heading.append(f"  paused: {tracker.pause_reason or 'no reason given'}", style="blue")
-        console.print(heading, soft_wrap=True)
-        when = Text(f"opened {local(tracker.opened_at)} {_zone(tracker.opened_at)}", style="dim")
+            reason = tracker.pause_reason or "no reason given"
+            heading.append(Text(f"paused: {reason}", style="blue"))
+        print_parts(heading, console)
+        when = [Text(f"opened {local(tracker.opened_at)} {_zone(tracker.opened_at)}", style="dim")]
         if tracker.closed_at is not None:
-            when.append(f" · closed {local(tracker.closed_at)}", style="dim")
+            when.append(Text(f"closed {local(tracker.closed_at)}", style="dim"))
         elif tracker.next_deadline is not None:
-            when.append(f" · next deadline {local(tracker.next_deadline)} ", style="dim")
             when.append(
-                countdown(tracker.next_deadline - tracker.as_of),
-                style=SLA_STATE_STYLES.get(tracker.sla_state, ""),
+                Text.assemble(
+                    (f"next deadline {local(tracker.next_deadline)} ", "dim"),
+                    (
+                        countdown(tracker.next_deadline - tracker.as_of),
+                        SLA_STATE_STYLES.get(tracker.sla_state, ""),
+                    ),
+                )
             )
-        console.print(when, soft_wrap=True)
-        if tracker.fields:
-            console.print(fields_text(tracker.fields), soft_wrap=True)
-        console.print(_milestone_table(tracker))
+        print_parts(when, console, " · ")
+        print_parts(field_parts(tracker.fields), console)
+        print_table(_milestone_table(tracker), console)
         render_workflow_link(workflow_url(tracker.case_id, ui_url, namespace), console)
 
 
@@ -272,32 +432,34 @@ def render_workflow_link(url: str, console: Console) -> None:
 
 
 def render_outcome(status: MilestoneStatus, console: Console) -> None:
-    """One line for a completed milestone instance: when, on time or how late, business time."""
-    line = milestone_label(status, status.instance)
-    line.append(" ")
-    line.append_text(_instance_state(status))
-    if status.completed_at is not None:
-        line.append(f" {local(status.completed_at)}")
+    """A completed milestone instance: when, on time or how late, business time; one line when
+    the width allows, else broken between these three parts."""
+    label = milestone_label(status, status.instance)
+    label.append(" ")
+    label.append_text(_instance_state(status))
     if status.violated and status.completed_at is not None and status.target_at is not None:
-        line.append(f", {span(status.completed_at - status.target_at)} late", style="red")
+        outcome = Text(f"{span(status.completed_at - status.target_at)} late", style="red")
     elif status.violated:
-        line.append(", late", style="red")
+        outcome = Text("late", style="red")
     else:
-        line.append(", on time", style="green")
-    line.append(
-        f" · {business(status.business_elapsed)} of {business(status.target)} business time",
-        style="dim",
-    )
-    console.print(line, soft_wrap=True)
+        outcome = Text("on time", style="green")
+    when = outcome
+    if status.completed_at is not None:
+        when = Text(f"{local(status.completed_at)}, ").append_text(outcome)
+    elapsed = f"· {business(status.business_elapsed)} of {business(status.target)} business time"
+    print_parts([label, when, Text(elapsed, style="dim")], console, " ")
 
 
 def render_timeline(case_id: str, events: Sequence[TimelineEvent], console: Console) -> None:
     table = new_table(
+        "at",
+        "event",
+        "milestone",
+        "detail",
+        wrap=["detail"],
         title=Text(f"{case_id}: timeline ({_zone(datetime.now(UTC))})", style="bold"),
         title_justify="left",
     )
-    for column in ("at", "event", "milestone", "detail"):
-        table.add_column(column)
     for event in events:
         milestone = Text(event.milestone or "")
         if event.milestone and event.instance is not None:
@@ -306,9 +468,9 @@ def render_timeline(case_id: str, events: Sequence[TimelineEvent], console: Cons
             Text(local(event.at, seconds=True)),
             Text(event.kind, style=TIMELINE_STYLES.get(event.kind, "")),
             milestone,
-            Text(event.detail),
+            Flow(event.detail),
         )
-    console.print(table)
+    print_table(table, console)
 
 
 _OPERATORS = {
@@ -386,45 +548,44 @@ def render_process(
     process: Mapping[str, Any], definition: EntitlementProcess, console: Console
 ) -> None:
     """A process version: its rules in words and a table of its milestones."""
-    heading = Text.assemble(
-        (definition.name, "bold"),
-        (f"  v{definition.version}", "cyan"),
+    # Headings and rules are parts: on one line when the width allows, else a part per line.
+    version = Text.assemble(
+        (f"v{definition.version}", "cyan"),
         (f" of {process.get('latest_version', definition.version)}", "dim"),
-        "  ",
-        level_text(process),
     )
-    console.print(heading, soft_wrap=True)
+    print_parts([Text(definition.name, style="bold"), version, level_text(process)], console)
     if definition.description:
-        console.print(Text(definition.description), soft_wrap=True)
-    rules = Text(f"business hours {definition.business_hours or '24x7'}", style="dim")
+        console.print(Text(definition.description))  # wraps between words
+    rules = [Text(f"business hours {definition.business_hours or '24x7'}", style="dim")]
     if definition.pause_when is not None:
-        rules.append(f" · pauses when {criteria_text(definition.pause_when, 'never')}", style="dim")
-    if definition.max_pause is not None:
-        rules.append(f" (at most {business(definition.max_pause)})", style="dim")
+        pauses = f"pauses when {criteria_text(definition.pause_when, 'never')}"
+        if definition.max_pause is not None:
+            pauses += f" (at most {business(definition.max_pause)})"
+        rules.append(Text(pauses, style="dim"))
     if definition.exit_when is not None:
-        rules.append(f" · exits when {criteria_text(definition.exit_when, 'closed')}", style="dim")
-    console.print(rules, soft_wrap=True)
+        exits = f"exits when {criteria_text(definition.exit_when, 'closed')}"
+        rules.append(Text(exits, style="dim"))
+    print_parts(rules, console, " · ")
     # A block per milestone rather than a table: rules in words are long and would wrap badly.
     for milestone in definition.milestones:
         console.print()
-        heading = milestone_label(milestone)
-        heading.append(f"  {_target_text(milestone)}")
+        heading = [milestone_label(milestone), Text(_target_text(milestone))]
         if milestone.business_hours:
-            heading.append(f"  in {milestone.business_hours}", style="dim")
+            heading.append(Text(f"in {milestone.business_hours}", style="dim"))
         if milestone.recurrence != "none":
-            heading.append(f"  recurs ({milestone.recurrence})", style="dim")
-        console.print(heading, soft_wrap=True)
+            heading.append(Text(f"recurs ({milestone.recurrence})", style="dim"))
+        print_parts(heading, console)
         starts = criteria_text(milestone.start_when, "on entry")
         if milestone.start_from == "criteria":
             starts += " (clock from then)"
         grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="dim")
-        grid.add_column()
-        grid.add_row(Text("  starts"), Text(starts))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(overflow="fold")
+        grid.add_row(Text("  starts"), Flow(starts))
         grid.add_row(
-            Text("  completes"), Text(criteria_text(milestone.complete_when, "explicitly"))
+            Text("  completes"), Flow(criteria_text(milestone.complete_when, "explicitly"))
         )
-        grid.add_row(Text("  actions"), Text(_actions_text(milestone)))
+        grid.add_row(Text("  actions"), Flow(_actions_text(milestone)))
         console.print(grid)
 
 

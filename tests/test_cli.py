@@ -1,23 +1,30 @@
 """The `sla` command line driven with typer's CliRunner against the real API served over HTTP
-(tests/cli_fixtures.py): a real SQLite database, the time-skipping Temporal server with a worker
-running the real workflow and recording fake actions, and a dev server for `sla cases` (the
-time-skipping server has no visibility store)."""
+(tests/helpers/cli_stack.py): a real SQLite database, the time-skipping Temporal server with a
+worker running the real workflow and recording fake actions, and a dev server for `sla cases`
+(the time-skipping server has no visibility store). Also what a person sees around it: tables
+that fit the terminal, no color outside one, `make run`'s logs without color, the demo's report
+of each case as it goes, and the README tour's process running at any hour."""
 
 import asyncio
 import json
+import os
 import re
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner, Result
 
 import cli
+import demo
+import stack as make_run
+from terminal.client import Api, Settings
 from tests.helpers.api import ADMIN_KEY, closed_port
 from tests.helpers.cli_stack import PROCESS, WAITING, Stack, served_stack
 from workflows.converter import DATA_CONVERTER
@@ -35,16 +42,17 @@ async def stack(
 
 
 async def sla(
-    stack: Stack | str, *args: str, code: int = 0, key: str = ADMIN_KEY, **environ: str
+    stack: Stack | str, *args: str, code: int = 0, key: str = ADMIN_KEY, **environ: str | None
 ) -> Result:
     """Run `sla --api-url ... --api-key ... *args` on a thread (the API serves on this loop),
-    wide enough that rich wraps nothing; check the exit code and that nothing crashed."""
+    wide enough that rich wraps nothing and, unless `environ` asks, not a terminal (so without
+    color); check the exit code and that nothing crashed."""
     url = stack if isinstance(stack, str) else stack.url
     result = await asyncio.to_thread(
         RUNNER.invoke,
         cli.app,
         ["--api-url", url, "--api-key", key, *args],
-        env={"COLUMNS": "220", **environ},
+        env={"COLUMNS": "220", "FORCE_COLOR": None, "TTY_COMPATIBLE": None, **environ},
     )
     assert result.exit_code == code, (result.output, result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
@@ -113,8 +121,10 @@ async def test_types_reorder_by_names_keeps_the_others_after(stack: Stack) -> No
 
 async def test_processes_list_and_show_versions(stack: Stack) -> None:
     listing = await sla(stack, "processes", "list")
-    assert re.search(
-        r"Support\s+v2\s+global\s+24x7\s+● First Response, ● Resolution", listing.stdout
+    assert re.search(  # a milestone per line
+        r"Support\s+v2\s+global\s+24x7\s+● First Response\s+Support desk, around the clock *\n"
+        r" +● Resolution *\n",
+        listing.stdout,
     )
     assert [p["name"] for p in (await sla_json(stack, "processes", "list"))["data"]] == [PROCESS]
 
@@ -255,6 +265,56 @@ async def test_late_milestones_say_how_late_in_red(stack: Stack) -> None:
     assert re.search(rf"{case_id}\s+Support v2\s+on_track", late.stdout)
 
 
+async def test_every_case_command_takes_at_the_instant_it_happened(stack: Stack) -> None:
+    """`--at` is the command's `at`: the case applies each command as of that instant, as a
+    case system that sends its commands late would have it (README "Event time")."""
+    case_id = new_case(stack)
+    opened = await stack.env.get_current_time() - timedelta(minutes=50)
+    paris = timezone(timedelta(hours=2))  # any offset: the instant is what counts
+
+    def at(minutes: int) -> datetime:
+        return opened + timedelta(minutes=minutes)
+
+    def given(minutes: int) -> str:
+        return at(minutes).astimezone(paris).isoformat()
+
+    await sla(
+        stack, "case", "start", case_id, "--process", PROCESS, "--opened-at", given(0),
+        "-f", "priority=Normal", "-f", "status=New",
+    )  # fmt: skip
+    paused = await sla(
+        stack, "case", "pause", case_id, "--reason", "Collecting logs", "--at", given(10)
+    )
+    assert f"Paused {case_id}: Collecting logs" in paused.stdout
+    await sla(stack, "case", "resume", case_id, "--at", given(15))
+    await sla(stack, "case", "update", case_id, "priority=High", "--at", given(20))
+    await sla(stack, "case", "event", case_id, "agent_replied", "--at", given(25))
+    late = await sla(stack, "case", "pause", case_id, "--reason", "late", "--at", given(5), code=1)
+    assert late.stderr.startswith(f"error: 'at' {given(5)} is before {given(25)}, the last ")
+    not_an_instant = await sla(stack, "case", "resume", case_id, "--at", "soon", code=2)
+    assert "is not an ISO 8601 instant" in not_an_instant.output
+    await sla(stack, "case", "complete", case_id, "Resolution", "--at", given(30))
+    closed = await sla_json(stack, "case", "close", case_id, "status=Solved", "--at", given(35))
+
+    (pause,) = closed["pauses"]
+    assert (pause["reason"], pause["resumed_by"]) == ("Collecting logs", "command")
+    assert datetime.fromisoformat(pause["paused_at"]) == at(10)
+    assert datetime.fromisoformat(pause["resumed_at"]) == at(15)
+    first, resolution = closed["milestones"]
+    assert datetime.fromisoformat(first["completed_at"]) == at(25)  # agent_replied
+    assert datetime.fromisoformat(resolution["completed_at"]) == at(30)
+    assert resolution["target"] == "PT4H"  # High since minute 20
+    assert datetime.fromisoformat(closed["closed_at"]) == at(35)
+    timeline = await sla_json(stack, "case", "timeline", case_id)
+    when = {(e["kind"], e["milestone"]): datetime.fromisoformat(e["at"]) for e in timeline}
+    assert when[("paused", None)] == at(10)
+    assert when[("resumed", None)] == at(15)
+    assert when[("retargeted", "Resolution")] == at(20)
+    assert when[("completed", "First Response")] == at(25)
+    assert when[("completed", "Resolution")] == at(30)
+    assert when[("closed", None)] == at(35)
+
+
 async def test_api_errors_are_one_red_line_and_exit_1(stack: Stack) -> None:
     unknown_process = await sla(stack, "case", "start", "CLI-X", "--process", "Gold", code=1)
     assert unknown_process.stdout == ""
@@ -329,7 +389,309 @@ async def test_cases_at_risk_lists_the_cases_about_to_breach(dev_stack: Stack) -
     assert await listed("--state", "on_track") == [on_track]
     assert await listed("--account-id", "ACME") == [on_track]
     human = (await sla(dev_stack, "cases", "--at-risk")).stdout
-    assert re.search(
-        rf"{at_risk}\s+at_risk\s+(\w{{3}} )?\d\d:\d\d, in \d+m\s+Support\s+.*running", human
-    )
+    # Columns empty in every row (account, owner, priority here) are left out, and the
+    # workflow's status while every case listed is running.
+    assert re.search(rf"{at_risk}\s+at_risk\s+(\w{{3}} )?\d\d:\d\d, in \d+m\s+Support *\n", human)
     assert "1 case · `sla case show CASE_ID` for one" in human
+
+
+async def test_cases_by_owner_by_priority_and_mine(dev_stack: Stack) -> None:
+    dana, eve = f"dana-{uuid.uuid4().hex[:6]}", f"eve-{uuid.uuid4().hex[:6]}"
+    hers, his, theirs = new_case(dev_stack), new_case(dev_stack), new_case(dev_stack)
+    for case_id, owner, priority in (
+        (hers, dana, "High"),
+        (his, eve, "Low"),
+        (theirs, eve, "High"),
+    ):
+        await sla(
+            dev_stack, "case", "start", case_id, "--process", PROCESS,
+            "-f", f"owner={owner}", "-f", f"priority={priority}",
+        )  # fmt: skip
+    created = await sla_json(dev_stack, "keys", "create", dana, "--role", "ops")
+
+    async def listed(*args: str, key: str = ADMIN_KEY) -> list[str]:
+        result = await sla(dev_stack, "--json", "cases", *args, key=key)
+        return sorted(case["case_id"] for case in json.loads(result.stdout)["data"])
+
+    for _ in range(100):  # the visibility store follows within moments
+        if await listed("--owner", eve) == sorted([his, theirs]):
+            break
+        await asyncio.sleep(0.1)
+    assert await listed("--owner", dana) == [hers]
+    assert await listed("--owner", eve) == sorted([his, theirs])
+    assert await listed("--owner", eve, "--priority", "High") == [theirs]
+    assert await listed("--mine", key=created["key"]) == [hers]
+    assert await listed("--mine") == []  # the bootstrap key's name, SLA_ADMIN_KEY, owns nothing
+
+    mine = (await sla(dev_stack, "cases", "--mine", key=created["key"])).stdout
+    assert re.search(rf"{hers}\s+on_track\s+.+\s+High\s+{dana}\s+Support *\n", mine)
+    assert f"1 case owned by {dana} · " in mine
+    rows = (await sla(dev_stack, "cases", "--owner", eve)).stdout
+    assert re.search(rf"{his}\s+on_track\s+.+\s+Low\s+{eve}\s+Support", rows)
+    assert re.search(r"\bcase\s+state\s+next deadline\s+priority\s+owner\s+process\b", rows)
+    both = await sla(dev_stack, "cases", "--mine", "--owner", eve, code=2)
+    assert "--mine is --owner with this key's name" in both.output
+    for width in WIDTHS:  # the listing fits too: a row per case, or a block per case
+        narrow = (await sla(dev_stack, "cases", "--owner", eve, COLUMNS=str(width))).stdout
+        assert all(len(line.rstrip()) <= width for line in narrow.splitlines()), narrow
+        assert "…" not in narrow
+        assert narrow.count(eve) == 3  # each row's owner, and the count line
+
+
+# ---------------------------------------------------------------------------- api keys
+
+
+async def test_keys_create_list_and_revoke(stack: Stack) -> None:
+    name = f"agent-{uuid.uuid4().hex[:6]}"
+    human = await sla(stack, "keys", "create", name, "--role", "agent", "-r", "ops")
+    lines = human.stdout.splitlines()
+    assert re.fullmatch(rf"Created key \d+ '{name}' \(agent, ops\):", lines[0])
+    key = lines[1]
+    assert re.fullmatch(r"sla_[\w-]{40,}", key)
+    assert "it is not shown again" in human.stdout
+    # The new key works, with its roles: ops reads, agent cannot configure.
+    await sla(stack, "types", "list", key=key)
+    refused = await sla(stack, "keys", "list", key=key, code=1)
+    assert refused.stderr.startswith(f"error: API key '{name}' (roles: agent, ops) cannot ")
+
+    listing = await sla_json(stack, "keys", "list")
+    (mine,) = [item for item in listing["data"] if item["name"] == name]
+    assert mine["prefix"] == key[:12]
+    assert mine["roles"] == ["agent", "ops"]
+    table = (await sla(stack, "keys", "list")).stdout
+    assert re.search(rf"\b{mine['id']}\s+{name}\s+{re.escape(key[:12])}\s+agent, ops\s", table)
+
+    again = await sla_json(stack, "--json", "keys", "create", name, "--role", "ops")
+    twice = await sla(stack, "keys", "revoke", name, code=1)
+    assert twice.stderr.strip() == (
+        f"error: 2 keys are named {name!r} (ids {mine['id']}, {again['id']}): revoke one by its id"
+    )
+    revoked = await sla(stack, "keys", "revoke", str(mine["id"]))
+    assert revoked.stdout.strip() == f"Revoked key {mine['id']} {name!r}."
+    gone = await sla(stack, "types", "list", key=key, code=1)
+    assert gone.stderr.startswith("error: unknown API key")
+    assert (await sla_json(stack, "keys", "revoke", name))["id"] == again["id"]
+    missing = await sla(stack, "keys", "revoke", name, code=1)
+    assert missing.stderr.strip() == (
+        f"error: no API key with id or name {name!r}: `sla keys list` shows them"
+    )
+    bad_role = await sla(stack, "keys", "create", name, "--role", "boss", code=1)
+    assert bad_role.stderr.startswith("error: roles.0: Input should be 'admin', ")
+
+
+async def test_the_readme_api_key_request_body_is_the_one_the_api_takes(stack: Stack) -> None:
+    body = readme_json(r"`POST /api-keys` with `")
+    headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    async with httpx.AsyncClient(base_url=stack.url, headers=headers) as client:
+        created = await client.post("/api-keys", json=body)
+    assert created.status_code == 201, created.text
+    assert (created.json()["name"], created.json()["roles"]) == (body["name"], body["roles"])
+    assert created.json()["key"].startswith("sla_")
+
+
+# ------------------------------------------------------------------------------ output
+
+
+async def test_json_goes_before_or_after_the_subcommand(stack: Stack) -> None:
+    case_id = new_case(stack)
+    before = await sla(stack, "--json", "case", "start", case_id, "--process", PROCESS)
+    assert json.loads(before.stdout)["case_id"] == case_id
+    for args in (("types", "list"), ("processes", "list"), ("case", "show", case_id)):
+        after = json.loads((await sla(stack, *args, "--json")).stdout)
+        assert json.loads((await sla(stack, "--json", *args)).stdout).keys() == after.keys()
+    timeline = json.loads((await sla(stack, "--json", "case", "timeline", case_id)).stdout)
+    assert timeline[0]["kind"] == "opened"
+
+
+WIDTHS = (100, 80, 60, 40)
+
+
+async def _long_case(stack: Stack) -> str:
+    """A case whose table is wide: late, paused with a long reason, with long field values."""
+    case_id = new_case(stack)
+    opened_at = await minutes_ago(stack, 130)
+    await sla(
+        stack, "case", "start", case_id, "--process", PROCESS, "--opened-at", opened_at,
+        "-f", "priority=High", "-f", "subject=Policy PDF missing from the customer portal",
+    )  # fmt: skip
+    await sla(stack, "case", "pause", case_id, "--reason", "Waiting for the broker's documents")
+    return case_id
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+async def test_tables_fit_the_terminal_without_breaking_a_value(stack: Stack, width: int) -> None:
+    account = f"WIDE-{width}"  # an account of its own: the other listings stay as they are
+    await _post_type(stack, account)
+    case_id = await _long_case(stack)
+    outputs = {
+        "types": await sla(stack, "types", "list", "--account-id", account, COLUMNS=str(width)),
+        "processes": await sla(stack, "processes", "list", COLUMNS=str(width)),
+        "case": await sla(stack, "case", "show", case_id, COLUMNS=str(width)),
+        "timeline": await sla(stack, "case", "timeline", case_id, COLUMNS=str(width)),
+        "process": await sla(stack, "processes", "show", PROCESS, COLUMNS=str(width)),
+        "update": await sla(
+            stack,
+            "case",
+            "update",
+            case_id,
+            "note=Customer sent the documents by post",
+            COLUMNS=str(width),
+        ),
+        "resume": await sla(stack, "case", "resume", case_id, COLUMNS=str(width)),
+        "complete": await sla(
+            stack, "case", "complete", case_id, "First Response", COLUMNS=str(width)
+        ),
+        "keys": await sla(stack, "keys", "list", COLUMNS=str(width)),
+    }
+    for what, result in outputs.items():
+        for line in result.stdout.splitlines():
+            if line.startswith("Temporal UI  "):
+                continue  # a link stays whole on its line: the terminal wraps it
+            assert len(line.rstrip()) <= width, (what, width, line)
+            assert "…" not in line, (what, width, line)
+            assert not re.search(r"\b\d+[dh]\s*$", line), (what, width, line)  # '11h' / '50m'
+        # Names, categories and values are whole on their line, wherever the table put them.
+    types = outputs["types"].stdout
+    for whole in ("● Quarterly Business Review", "Responsiveness", "#9467BD"):
+        assert whole in types, (width, types)
+    process = " ".join(outputs["process"].stdout.split())
+    assert f'pauses when status = "{WAITING}" (at most 72h 00m)' in process  # a rule per part
+    assert 'exits when status = "Closed"' in process
+    assert "● First Response 1h 00m starts on entry" in process
+    complete = " ".join(outputs["complete"].stdout.split())
+    assert re.search(r"● First Response completed .+, 1h 10m late · 2h 10m of 1h 00m", complete)
+    case = outputs["case"].stdout
+    words = " ".join(case.split())  # free text (a pause reason, a field) wraps between words
+    assert "paused: Waiting for the broker's documents" in words
+    assert "subject=Policy PDF missing from the customer portal" in words
+    if width >= 100:  # the table as it is
+        assert re.search(r"● First Response +paused +clock stopped, 1h 10m late ", case)
+    elif width >= 80:  # the due column wraps between the parts of its value
+        assert re.search(r"● First Response +paused +clock stopped, +2h 10m of 1h 00m", case)
+        assert re.search(r"^ +1h 10m late *$", case, re.MULTILINE)
+    else:  # one block per milestone instance
+        block = r"^● First Response\n +state +paused *\n +due +clock stopped, 1h 10m late *\n"
+        assert re.search(block, case, re.MULTILINE)
+    assert re.search(r"2h 10m of 1h 00m|2h 10m\n.*of 1h 00m", case)
+
+
+async def _post_type(stack: Stack, account: str) -> None:
+    headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    async with httpx.AsyncClient(base_url=stack.url, headers=headers) as client:
+        response = await client.post(
+            "/milestone-types",
+            json={
+                "name": "Quarterly Business Review",
+                "color": "#9467BD",
+                "scope": "account",
+                "account_id": account,
+                "reporting_category": "Responsiveness",
+                "recurrence": "sequential",
+                "description": "A review of the quarter's cases with the customer's executives",
+            },
+        )
+        assert response.status_code == 201, response.text
+
+
+async def test_no_color_codes_when_the_output_is_not_a_terminal(stack: Stack) -> None:
+    case_id = await _long_case(stack)
+
+    async def like_a_terminal(*args: str, code: int = 0) -> Result:
+        return await sla(
+            stack, *args, code=code, TERM="xterm-256color", COLORTERM="truecolor", COLUMNS="60"
+        )
+
+    for args in (
+        ("case", "show", case_id),
+        ("case", "timeline", case_id),
+        ("types", "list"),
+        ("processes", "show", PROCESS),
+        ("keys", "list"),
+    ):
+        result = await like_a_terminal(*args)
+        assert "\x1b[" not in result.stdout, args
+    failed = await like_a_terminal("case", "show", "NOPE-2", code=1)
+    assert failed.stderr.strip() == "error: case 'NOPE-2' does not exist"
+    forced = await sla(stack, "case", "show", case_id, FORCE_COLOR="1")
+    assert "\x1b[" in forced.stdout  # a terminal, or FORCE_COLOR, still gets colors
+
+
+async def test_make_run_logs_have_no_color_codes(tmp_path: Path) -> None:
+    """The API as `make run` starts it, from an environment that forces color: its log (as
+    var/api.log) is plain text."""
+    environment = make_run.child_environment(
+        {**os.environ, "FORCE_COLOR": "1", "TTY_COMPATIBLE": "1"},
+        DATABASE_URL=f"sqlite:///{tmp_path / 'api.sqlite'}",
+        TEMPORAL_ADDRESS=f"127.0.0.1:{closed_port()}",
+        SLA_ADMIN_KEY=ADMIN_KEY,
+    )
+    assert "FORCE_COLOR" not in environment
+    assert environment["NO_COLOR"] == "1"
+    port = closed_port()
+    log = tmp_path / "api.log"
+    process = make_run.start(make_run.api_command(port), environment, log)
+    try:
+        await asyncio.to_thread(
+            make_run.wait_healthy, f"http://127.0.0.1:{port}/health", process, log
+        )
+    finally:
+        make_run.stop(process)
+    text = log.read_text()
+    assert '"GET /health HTTP/1.1" 200' in text
+    assert "\x1b[" not in text
+
+
+async def test_the_demo_reports_each_case_as_it_goes(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id = new_case(stack)
+    await sla(stack, "case", "start", case_id, "--process", PROCESS)
+    api = Api(Settings(api_url=stack.url, api_key=ADMIN_KEY))
+    try:
+        watch = demo.Watch(api, cases={case_id: f"{case_id} (demo)"})
+        await asyncio.to_thread(watch.poll)
+        assert capsys.readouterr().out == ""  # the first read is the baseline
+        await sla(stack, "case", "pause", case_id, "--reason", "Customer on holiday")
+        await asyncio.to_thread(watch.poll)
+        lines = capsys.readouterr().out.splitlines()
+        assert any(line.endswith(f"{case_id} (demo)  SLA state: paused") for line in lines)
+        assert any(line.endswith("First Response #1: paused") for line in lines)
+        assert all(re.match(r"\[ *\d+\.\ds\] ", line) for line in lines)
+    finally:
+        api.close()
+
+
+def readme_json(before: str) -> Any:
+    """The JSON object the README shows right after the regular expression `before` (a request
+    body), up to its closing quote or backtick."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    found = re.search(before + r"(\{.*?\})['`]", readme, re.DOTALL)
+    assert found, f"the README shows no JSON after {before!r}"
+    return json.loads(found[1])
+
+
+async def test_the_readme_tour_process_runs_at_any_hour(
+    env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """The demo configuration has Premium's rules on a 24x7 calendar, which the README tour
+    starts its case on (with this very request body): First Response is due an hour after
+    opening, and its clock runs, whatever the hour."""
+    body = readme_json(r"curl -s -X POST localhost:8000/cases .*?-d '")
+    async with served_stack(env, tmp_path / "demo.sqlite") as served:
+        api = Api(Settings(api_url=served.url, api_key=ADMIN_KEY))
+        try:
+            created = await asyncio.to_thread(demo.load, api)
+            assert f"process {body['process']}" in created
+            assert await asyncio.to_thread(demo.load, api) == []  # safe to run again
+            processes = await asyncio.to_thread(api.call, "GET", "/entitlement-processes")
+            (tour,) = [p for p in processes["data"] if p["name"] == body["process"]]
+            body["case_id"] = new_case(served)
+            tracker = await asyncio.to_thread(api.call, "POST", "/cases", body=body)
+        finally:
+            api.close()
+    assert tour["definition"]["business_hours"] == "24x7"
+    assert tracker["sla_state"] == "on_track"
+    first = tracker["milestones"][0]
+    assert (first["name"], first["state"]) == ("First Response", "active")
+    started = datetime.fromisoformat(first["started_at"])
+    assert datetime.fromisoformat(first["target_at"]) - started == timedelta(hours=1)
