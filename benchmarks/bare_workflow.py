@@ -1,9 +1,9 @@
 """The bare comparison workflow of `benchmarks/throughput.py`.
 
 What a hand-written workflow without the milestone engine would do for a case whose milestones
-have only violation actions: sleep until each due instant (`started + target`), run the action,
-end. It runs the same activity as the case workflow, with the same `ActionRequest`, and in the
-same way: by default through `workflows.delivery.deliver` (a local activity first, as the case
+have only violation actions: sleep until each due instant (`started_at + target`), run the
+action, end. It runs the same activity as the case workflow, with the same `ActionRequest`, and in
+the same way: by default through `workflows.delivery.deliver` (a local activity first, as the case
 does); with `regular=True` as a plain `workflow.execute_activity`, the usual hand-written choice.
 
 It lives in its own module because workflows are re-imported inside the Temporal sandbox.
@@ -11,7 +11,7 @@ It lives in its own module because workflows are re-imported inside the Temporal
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from temporalio import workflow
@@ -25,10 +25,14 @@ BARE_WORKFLOW_TYPE = "BareMilestones"
 
 
 class BareCase(BaseModel):
-    """Input of the bare workflow: due instants are `workflow start + target`, in order."""
+    """Input of the bare workflow: due instants are `started_at + target`, in order."""
 
     case_id: str
     targets: list[timedelta]
+    started_at: datetime | None = None
+    """When the starter sent the start request, as a case's starter sets its `opened_at`
+    (`workflows.opening`): time spent waiting for the first workflow task counts. Default: the
+    first task's instant."""
     handler: str = "noop"
     regular: bool = False
     """Run each action as a regular activity instead of the case's local-first delivery."""
@@ -38,7 +42,7 @@ class BareCase(BaseModel):
 class BareWorkflow:
     @workflow.run
     async def run(self, case: BareCase) -> int:
-        started = workflow.now()
+        started = case.started_at or workflow.now()
         for n, target in enumerate(case.targets, start=1):
             due = started + target
             # Like the case: no timer for an instant that has already come.

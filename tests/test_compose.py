@@ -408,7 +408,15 @@ def test_make_install_says_what_it_installs_from_the_lock(tmp_path: Path) -> Non
     clone, and `make lock`: every package from uv.lock, saying so, never a silent pip."""
     venv = tmp_path / "venv"
     dry = subprocess.run(
-        ["make", "--dry-run", "--always-make", "install", "lock", f"VENV={venv}"],
+        [
+            "make",
+            "--no-print-directory",
+            "--dry-run",
+            "--always-make",
+            "install",
+            "lock",
+            f"VENV={venv}",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

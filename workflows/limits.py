@@ -124,7 +124,7 @@ def check_name(value: str) -> str:
 
 
 _ESCAPE = re.compile(rb"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
-_STRING = re.compile(rb'"(?:[^"\\\\]|\\\\.)*"', re.DOTALL)
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
 _LONE = "a string holds a lone surrogate (\\ud800-\\udfff): send valid Unicode"
 

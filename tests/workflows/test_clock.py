@@ -292,6 +292,28 @@ class TestEventTime:
             )
 
 
+class TestDueSummary:
+    """What the timer waiting for the next due instant says in the Temporal UI."""
+
+    def test_names_the_threshold_and_its_instant_in_utc(self) -> None:
+        clock = open_case()
+        due = clock.next_due()
+        assert due == ny(2026, 3, 9, 9, 15)  # 15 minutes before First Response's 09:30 target
+        assert clock.due_summary(due) == "First Response warning due 2026-03-09 13:15Z"
+
+    def test_several_things_due_at_once_and_an_auto_resume(self) -> None:
+        clock = open_process(premium(max_pause="2h"), ny(2026, 3, 9, 9))
+        clock.advance(ny(2026, 3, 9, 9, 50))  # past the warning: the 10:00 target is next
+        assert clock.due_summary(ny(2026, 3, 9, 10)) == (
+            "First Response target, First Response escalation 1 due 2026-03-09 14:00Z"
+        )
+        clock.advance(ny(2026, 3, 9, 10))
+        clock.apply(Pause(reason="waiting"), ny(2026, 3, 9, 10, 1, 30))
+        resume_at = clock.next_due()
+        assert resume_at == ny(2026, 3, 9, 12, 1, 30)
+        assert clock.due_summary(resume_at) == "auto-resume due 2026-03-09 16:01:30Z"
+
+
 class TestPause:
     def test_manual_pause_with_reason_and_resume(self) -> None:
         clock = open_case()
