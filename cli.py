@@ -12,15 +12,15 @@ cases, and administer keys and the catalog (milestone types, entitlement process
 
 Owns the typer app: its global options, the `case` commands and the `cases` listing, with the
 parsing of their arguments; it mounts the admin commands of `terminal.admin` (`keys`, `types`,
-`processes`, `records`). What every command shares (the client of an invocation, `--json` before
-or after the subcommand, the one red line and exit 1 of an `ApiError`) is `terminal.options`, the
-HTTP client `terminal.client` and the human rendering `terminal.render` (shared with demo.py). It
-is a thin client of the HTTP API: it never reads the database or talks to Temporal itself, and it
-checks nothing the API checks (the API's message is what the user sees). `--json` prints the
-API's answer for scripts; every command that changes a case takes `--at INSTANT`, the command's
-`at` (when it happened in the case system). Configuration: `--api-url`/`SLA_API_URL`,
-`--api-key`/`SLA_API_KEY` (default: the development key `make run` writes to var/dev-api-key),
-`--ui-url`/`TEMPORAL_UI_URL`, `--namespace`/`TEMPORAL_NAMESPACE`.
+`processes`, `entitlements`, `records`). What every command shares (the client of an invocation,
+`--json` before or after the subcommand, the one red line and exit 1 of an `ApiError`) is
+`terminal.options`, the HTTP client `terminal.client` and the human rendering `terminal.render`
+(shared with demo.py). It is a thin client of the HTTP API: it never reads the database or
+talks to Temporal itself, and it checks nothing the API checks (the API's message is what the user
+sees). `--json` prints the API's answer for scripts; every command that changes a case takes `--at
+INSTANT`, the command's `at` (when it happened in the case system). Configuration:
+`--api-url`/`SLA_API_URL`, `--api-key`/`SLA_API_KEY` (default: the development key `make run`
+writes to var/dev-api-key), `--ui-url`/`TEMPORAL_UI_URL`, `--namespace`/`TEMPORAL_NAMESPACE`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from terminal.admin import keys_app, processes_app, records_app, types_app
+from terminal.admin import entitlements_app, keys_app, processes_app, records_app, types_app
 from terminal.client import (
     DEFAULT_API_URL,
     DEFAULT_NAMESPACE,
@@ -85,6 +85,7 @@ app.add_typer(case_app, name="case")
 app.add_typer(keys_app, name="keys")
 app.add_typer(types_app, name="types")
 app.add_typer(processes_app, name="processes")
+app.add_typer(entitlements_app, name="entitlements")
 app.add_typer(records_app, name="records")
 
 CaseIdArgument = Annotated[str, typer.Argument(metavar="CASE_ID", help="The case's id.")]

@@ -37,6 +37,14 @@ from workflows.contract import (
     StateCriteria,
     TargetSpec,
 )
+from workflows.entitlements import (
+    CasesAllowed,
+    Entitlement,
+    EntitlementName,
+    OnExhausted,
+    Priority,
+    check_dates,
+)
 from workflows.values import Duration, Instant
 
 Role = Literal["admin", "case_system", "agent", "ops"]
@@ -307,6 +315,77 @@ class EntitlementProcessPublic(BaseModel):
 
 class EntitlementProcessesPublic(Page):
     data: list[EntitlementProcessPublic]
+
+
+# ---------------------------------------------------------------------------------- entitlements
+
+
+class EntitlementCreate(BaseModel):
+    """A new entitlement of an account: the process (by name) its cases run, optionally on other
+    business hours (by name), from `starts_on` to `ends_on` (days in its zone, both included;
+    either may be left open), for `cases_allowed` cases in all (null: no limit), to cases whose
+    fields meet `applies_when` (null: every case); among the account's entitlements that apply
+    to a case, the highest `priority` wins."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: EntitlementName
+    account_id: LevelName
+    process: ProcessName
+    business_hours: CalendarName | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    cases_allowed: CasesAllowed | None = None
+    applies_when: StateCriteria | None = None
+    priority: Priority = 0
+    on_exhausted: OnExhausted = "refuse"
+    """Once `cases_allowed` are used: `refuse` new cases, or start them `flag`ged."""
+
+    @field_validator("ends_on")
+    @classmethod
+    def _ends_after_it_starts(cls, ends_on: date | None, info: ValidationInfo) -> date | None:
+        check_dates(info.data.get("starts_on"), ends_on)
+        return ends_on
+
+
+class EntitlementUpdate(BaseModel):
+    """Changes to an entitlement; leave out what stays, send null to clear an optional field.
+    The account cannot change, and `cases_used` is the engine's. Cases already started keep
+    what they pinned."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: EntitlementName | None = None
+    process: ProcessName | None = None
+    business_hours: CalendarName | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    cases_allowed: CasesAllowed | None = None
+    applies_when: StateCriteria | None = None
+    priority: Priority | None = None
+    on_exhausted: OnExhausted | None = None
+
+    @field_validator("name", "process", "priority", "on_exhausted", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep it")
+        return value
+
+
+class EntitlementPublic(Entitlement):
+    """A stored entitlement: the contract's `Entitlement`, with its id and what the allowance
+    has left."""
+
+    id: int
+    cases_remaining: int | None
+    """`cases_allowed - cases_used` (0 once used up); null without an allowance."""
+    created_at: datetime
+    updated_at: datetime
+
+
+class EntitlementsPublic(Page):
+    data: list[EntitlementPublic]
 
 
 # ----------------------------------------------------------------------------------------- cases

@@ -1,12 +1,13 @@
 """Tables of the config database (SQLAlchemy 2 typed ORM). Rows are `<Thing>Record`."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
     Computed,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -183,6 +184,52 @@ class ProcessVersionBusinessHoursRecord(Base):
     business_hours_id: Mapped[int] = mapped_column(
         ForeignKey("business_hours.id", ondelete="RESTRICT"), primary_key=True, index=True
     )
+
+
+class EntitlementRecord(Base):
+    """An account's entitlement: the contract's `workflows.entitlements.Entitlement`, with its
+    process and its overriding business hours as references (the process has no delete, and a
+    calendar an entitlement names cannot be deleted; a renamed one stays its calendar).
+
+    Names are unique case-insensitively within an account (`name_key`). `cases_used` is kept by
+    the engine as cases consume the allowance; clients never write it.
+    """
+
+    __tablename__ = "entitlement"
+    __table_args__ = (
+        UniqueConstraint("account_id", "name_key", name="uq_entitlement_account_id_name_key"),
+        CheckConstraint("on_exhausted IN ('refuse', 'flag')", name="on_exhausted"),
+        CheckConstraint("cases_allowed IS NULL OR cases_allowed >= 1", name="cases_allowed"),
+        CheckConstraint("cases_used >= 0", name="cases_used"),
+        CheckConstraint(
+            "starts_on IS NULL OR ends_on IS NULL OR starts_on <= ends_on", name="dates"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(400))
+    """`name.casefold()`, which can be longer than the name ('ﬃ' folds to 'ffi')."""
+    account_id: Mapped[str] = mapped_column(String(200))
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("entitlement_process.id", ondelete="RESTRICT"), index=True
+    )
+    business_hours_id: Mapped[int | None] = mapped_column(
+        ForeignKey("business_hours.id", ondelete="RESTRICT"), index=True, default=None
+    )
+    starts_on: Mapped[date | None] = mapped_column(Date, default=None)
+    ends_on: Mapped[date | None] = mapped_column(Date, default=None)
+    cases_allowed: Mapped[int | None] = mapped_column(Integer, default=None)
+    cases_used: Mapped[int] = mapped_column(Integer, default=0)
+    applies_when: Mapped[str | None] = mapped_column(Text, default=None)
+    """`Criteria.model_dump_json()`, or null: every case."""
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    on_exhausted: Mapped[str] = mapped_column(String(20), default="refuse")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    process: Mapped[EntitlementProcessRecord] = relationship(lazy="joined")
+    business_hours: Mapped[BusinessHoursRecord | None] = relationship(lazy="joined")
 
 
 class ApiKeyRecord(Base):

@@ -1,7 +1,8 @@
 """The `sla` commands that administer the engine rather than work cases: API keys (`sla keys`),
-the milestone type catalog (`sla types`), entitlement processes (`sla processes`) and the
-milestone records (`sla records`). cli.py mounts them on the `sla` app; like every command they
-are thin clients of the HTTP API (`terminal.options`), which checks what they send.
+the milestone type catalog (`sla types`), entitlement processes (`sla processes`), the accounts'
+entitlements (`sla entitlements`) and the milestone records (`sla records`). cli.py mounts them
+on the `sla` app; like every command they are thin clients of the HTTP API
+(`terminal.options`), which checks what they send.
 """
 
 from __future__ import annotations
@@ -25,20 +26,28 @@ from terminal.options import (
 )
 from terminal.render import (
     color_style,
+    criteria_text,
+    entitlement_cases,
+    entitlement_dates,
     level_text,
     local,
     milestone_label,
     new_table,
     print_table,
+    render_entitlement,
     render_process,
 )
 from workflows.contract import EntitlementProcess
+from workflows.entitlements import Entitlement
 
 keys_app = typer.Typer(
     help="API keys and their roles (admins): create, list, revoke.", no_args_is_help=True
 )
 types_app = typer.Typer(help="The milestone type catalog.", no_args_is_help=True)
 processes_app = typer.Typer(help="Entitlement processes and their versions.", no_args_is_help=True)
+entitlements_app = typer.Typer(
+    help="What each account bought: its entitlements.", no_args_is_help=True
+)
 records_app = typer.Typer(
     help="The milestone records reports read, against the cases' workflows.", no_args_is_help=True
 )
@@ -312,6 +321,78 @@ def processes_show(
         print_json(shown)
         return
     render_process(process, parse_answer(EntitlementProcess, shown["definition"]), console())
+
+
+# ------------------------------------------------------------------------------ entitlements
+
+
+def _entitlement(item: dict[str, Any]) -> Entitlement:
+    """The contract's `Entitlement` in an answer (which adds its id and counts)."""
+    fields = {key: value for key, value in item.items() if key in Entitlement.model_fields}
+    return parse_answer(Entitlement, fields)
+
+
+@entitlements_app.command("list")
+def entitlements_list(
+    ctx: typer.Context,
+    account_id: Annotated[str | None, typer.Option(help="Only this account's.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Entitlements by account, each account's highest priority first."""
+    page = api(ctx).call("GET", "/entitlements", params={"account_id": account_id})
+    if wants_json(ctx, as_json):
+        print_json(page)
+        return
+    table = new_table(
+        "entitlement",
+        "account",
+        "priority",
+        "process",
+        "business hours",
+        "dates",
+        "cases",
+        "applies to",
+        wrap=["applies to"],
+    )
+    for item in page["data"]:
+        entitlement = _entitlement(item)
+        table.add_row(
+            Text(entitlement.name, style="bold"),
+            Text(entitlement.account_id, style="magenta"),
+            Text(str(entitlement.priority), style="cyan"),
+            Text(entitlement.process),
+            Text(entitlement.business_hours or "the process's", style="dim"),
+            Text(f"{entitlement_dates(entitlement)} ({entitlement.time_zone})"),
+            Text(entitlement_cases(entitlement)),
+            Text(criteria_text(entitlement.applies_when, "every case"), style="dim"),
+        )
+    print_table(table, console())
+
+
+@entitlements_app.command("show")
+def entitlements_show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The entitlement's name (case-insensitive).")],
+    account_id: Annotated[
+        str | None, typer.Option(help="Its account (needed when two accounts use the name).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """An entitlement: its process, business hours, dates, allowance and conditions."""
+    listing = api(ctx).call("GET", "/entitlements", params={"account_id": account_id})["data"]
+    matches = [item for item in listing if item["name"].casefold() == name.casefold()]
+    of_account = f" of account {account_id!r}" if account_id is not None else ""
+    if not matches:
+        known = ", ".join(f"{i['name']!r} ({i['account_id']})" for i in listing) or "none yet"
+        fail(f"no entitlement {name!r}{of_account}: the entitlements{of_account} are {known}")
+    if len(matches) > 1:
+        accounts = ", ".join(repr(item["account_id"]) for item in matches)
+        fail(f"accounts {accounts} each have an entitlement {name!r}: give --account-id")
+    (found,) = matches
+    if wants_json(ctx, as_json):
+        print_json(found)
+        return
+    render_entitlement(_entitlement(found), console())
 
 
 @records_app.command("check")

@@ -1,6 +1,7 @@
 """The human rendering of the SLA API's answers with rich, for the `sla` CLI and the demo: case
 trackers (`render_trackers`), a completed milestone (`render_outcome`), a case's timeline
-(`render_timeline`), a process version in words (`render_process`, `criteria_text`), and the pieces
+(`render_timeline`), a process version in words (`render_process`, `criteria_text`), an
+entitlement (`render_entitlement`, `entitlement_dates`, `entitlement_cases`), and the pieces
 the CLI's listings are made of (`new_table` and `print_table`, `milestone_label`, `state_text`,
 `level_text`, the styles, and the formatters of durations and instants `business`, `span`,
 `countdown`, `local`, `near`).
@@ -42,6 +43,7 @@ from workflows.contract import (
     ProcessMilestone,
     TimelineEvent,
 )
+from workflows.entitlements import Entitlement
 
 SLA_STATE_STYLES = {
     "on_track": "green",
@@ -587,6 +589,49 @@ def render_process(
         )
         grid.add_row(Text("  actions"), Flow(_actions_text(milestone)))
         console.print(grid)
+
+
+def entitlement_dates(entitlement: Entitlement) -> str:
+    """The days an entitlement covers, both included: '2026-01-01 to 2026-12-31'."""
+    start, end = entitlement.starts_on, entitlement.ends_on
+    if start is not None and end is not None:
+        return f"{start} to {end}"
+    if start is not None:
+        return f"from {start}"
+    if end is not None:
+        return f"until {end}"
+    return "always"
+
+
+def entitlement_cases(entitlement: Entitlement) -> str:
+    """Its allowance: '3 of 10 used, then refused', or '3 used, no limit'."""
+    if entitlement.cases_allowed is None:
+        return f"{entitlement.cases_used} used, no limit"
+    then = "then refused" if entitlement.on_exhausted == "refuse" else "then flagged"
+    return f"{entitlement.cases_used} of {entitlement.cases_allowed} used, {then}"
+
+
+def render_entitlement(entitlement: Entitlement, console: Console) -> None:
+    """An entitlement in words: what it runs, when, for how many cases, for which cases."""
+    print_parts(
+        [
+            Text(entitlement.name, style="bold"),
+            Text(f"account {entitlement.account_id}", style="magenta"),
+            Text(f"priority {entitlement.priority}", style="cyan"),
+        ],
+        console,
+    )
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text("  process"), Text(entitlement.process))
+    hours = entitlement.business_hours or "the process's"
+    grid.add_row(Text("  business hours"), Flow(hours))
+    dates = f"{entitlement_dates(entitlement)} ({entitlement.time_zone} days)"
+    grid.add_row(Text("  dates"), Flow(dates))
+    grid.add_row(Text("  cases"), Flow(entitlement_cases(entitlement)))
+    grid.add_row(Text("  applies to"), Flow(criteria_text(entitlement.applies_when, "every case")))
+    console.print(grid)
 
 
 def level_text(item: Mapping[str, Any]) -> Text:

@@ -153,6 +153,79 @@ async def test_processes_list_and_show_versions(stack: Stack) -> None:
     assert no_version.stderr.startswith("error: ")
 
 
+async def test_entitlements_list_and_show(stack: Stack) -> None:
+    cloud = {"all": [{"field": "product", "op": "eq", "value": "Cloud"}]}
+    headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    async with httpx.AsyncClient(base_url=stack.url, headers=headers) as client:
+        for body in (
+            {
+                "name": "Premium",
+                "account_id": "ENT-ACME",
+                "process": PROCESS,
+                "starts_on": "2026-01-01",
+                "ends_on": "2026-12-31",
+                "cases_allowed": 10,
+                "applies_when": cloud,
+                "priority": 10,
+                "on_exhausted": "flag",
+            },
+            {"name": "Standard", "account_id": "ENT-ACME", "process": PROCESS, "priority": 1},
+            {
+                "name": "Standard",
+                "account_id": "ENT-GLOBEX",
+                "process": PROCESS,
+                "business_hours": "24x7",
+                "starts_on": "2026-06-01",
+            },
+        ):
+            response = await client.post("/entitlements", json=body)
+            assert response.status_code == 201, response.text
+
+    listing = (await sla(stack, "entitlements", "list", "--account-id", "ENT-ACME")).stdout
+    assert re.search(
+        r"Premium +ENT-ACME +10 +Support +the process's +2026-01-01 to 2026-12-31 \(UTC\) +"
+        r'0 of 10 used, then flagged +product = "Cloud"',
+        listing,
+    ), listing
+    assert re.search(
+        r"Standard +ENT-ACME +1 +Support +the process's +always \(UTC\) +0 used, no limit +"
+        r"every case",
+        listing,
+    ), listing
+    assert "ENT-GLOBEX" not in listing
+    page = await sla_json(stack, "entitlements", "list", "--account-id", "ENT-ACME")
+    assert [(e["name"], e["cases_remaining"]) for e in page["data"]] == [
+        ("Premium", 10),
+        ("Standard", None),
+    ]
+    everything = await sla_json(stack, "entitlements", "list")
+    assert ("ENT-GLOBEX", "Standard") in {(e["account_id"], e["name"]) for e in everything["data"]}
+
+    premium = (await sla(stack, "entitlements", "show", "premium")).stdout
+    assert "Premium  account ENT-ACME  priority 10" in premium
+    assert re.search(r"process +Support *\n", premium)
+    assert re.search(r"business hours +the process's *\n", premium)
+    assert re.search(r"dates +2026-01-01 to 2026-12-31 \(UTC days\) *\n", premium)
+    assert re.search(r"cases +0 of 10 used, then flagged *\n", premium)
+    assert re.search(r'applies to +product = "Cloud"', premium)
+    globex = await sla(stack, "entitlements", "show", "standard", "--account-id", "ENT-GLOBEX")
+    assert re.search(r"business hours +24x7 *\n", globex.stdout)
+    assert re.search(r"dates +from 2026-06-01 \(UTC days\) *\n", globex.stdout)
+    shown = await sla_json(stack, "entitlements", "show", "Standard", "--account-id", "ENT-ACME")
+    assert (shown["account_id"], shown["priority"]) == ("ENT-ACME", 1)
+
+    ambiguous = await sla(stack, "entitlements", "show", "standard", code=1)
+    assert ambiguous.stderr.strip() == (
+        "error: accounts 'ENT-ACME', 'ENT-GLOBEX' each have an entitlement 'standard': give "
+        "--account-id"
+    )
+    missing = await sla(stack, "entitlements", "show", "Gold", "--account-id", "ENT-GLOBEX", code=1)
+    assert missing.stderr.strip() == (
+        "error: no entitlement 'Gold' of account 'ENT-GLOBEX': the entitlements of account "
+        "'ENT-GLOBEX' are 'Standard' (ENT-GLOBEX)"
+    )
+
+
 # -------------------------------------------------------------------------------------- cases
 
 
@@ -526,6 +599,7 @@ async def test_tables_fit_the_terminal_without_breaking_a_value(stack: Stack, wi
     outputs = {
         "types": await sla(stack, "types", "list", "--account-id", account, COLUMNS=str(width)),
         "processes": await sla(stack, "processes", "list", COLUMNS=str(width)),
+        "entitlements": await sla(stack, "entitlements", "list", COLUMNS=str(width)),
         "case": await sla(stack, "case", "show", case_id, COLUMNS=str(width)),
         "timeline": await sla(stack, "case", "timeline", case_id, COLUMNS=str(width)),
         "process": await sla(stack, "processes", "show", PROCESS, COLUMNS=str(width)),

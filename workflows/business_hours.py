@@ -138,6 +138,18 @@ class Holiday(BaseModel):
         return check_name(name)
 
 
+def known_zone(key: str) -> str:
+    """`key` if it names an IANA time zone; else a `ValueError` that says what to give."""
+    try:
+        ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a directory of zones ('America') or a name too long for a file name.
+        raise ValueError(
+            f"unknown time zone {key[:100]!r}: use an IANA name such as 'America/New_York'"
+        ) from None
+    return key
+
+
 class BusinessHours(BaseModel):
     """A business-hours calendar as configured: zone, weekly hours and holidays."""
 
@@ -163,14 +175,7 @@ class BusinessHours(BaseModel):
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, key: str) -> str:
-        try:
-            ZoneInfo(key)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            # OSError: a directory of zones ('America') or a name too long for a file name.
-            raise ValueError(
-                f"unknown time zone {key[:100]!r}: use an IANA name such as 'America/New_York'"
-            ) from None
-        return key
+        return known_zone(key)
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:

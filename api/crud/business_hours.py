@@ -1,5 +1,6 @@
 """Queries of the business-hours calendars: stored as the contract's `BusinessHours`, named
-uniquely (case-insensitively) since processes refer to them by name."""
+uniquely (case-insensitively) since processes refer to them by name. A calendar a published
+process or an entitlement names cannot be deleted."""
 
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -10,7 +11,11 @@ from sqlalchemy.orm import Session
 from api.crud.shared import commit, first_version_using, name_key
 from api.errors import ConflictError, NotFoundError
 from api.schemas import HolidayPublic
-from database.models import BusinessHoursRecord, ProcessVersionBusinessHoursRecord
+from database.models import (
+    BusinessHoursRecord,
+    EntitlementRecord,
+    ProcessVersionBusinessHoursRecord,
+)
 from workflows.business_hours import BusinessHours
 
 
@@ -80,6 +85,17 @@ def delete_business_hours(session: Session, *, hours_id: int) -> None:
         raise ConflictError(
             f"business hours {record.name!r} are named by published process {used[0]!r} "
             f"version {used[1]}: they cannot be deleted"
+        )
+    entitlement = session.execute(
+        select(EntitlementRecord.name, EntitlementRecord.account_id)
+        .where(EntitlementRecord.business_hours_id == hours_id)
+        .order_by(EntitlementRecord.account_id, EntitlementRecord.name_key)
+        .limit(1)
+    ).first()
+    if entitlement is not None:
+        raise ConflictError(
+            f"business hours {record.name!r} are named by entitlement {entitlement[0]!r} of "
+            f"account {entitlement[1]!r}: they cannot be deleted"
         )
     session.delete(record)
     commit(session, f"business hours {record.name!r} were just put to use: they stay")

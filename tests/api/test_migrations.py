@@ -37,4 +37,10 @@ def test_alembic_upgrade_head_from_the_command_line(tmp_path: Path) -> None:
     with engine.connect() as connection:
         tables = set(inspect(connection).get_table_names())
     engine.dispose()
-    assert {"milestone_type", "business_hours", "entitlement_process", "api_key"} <= tables
+    assert {
+        "milestone_type",
+        "business_hours",
+        "entitlement_process",
+        "api_key",
+        "entitlement",
+    } <= tables

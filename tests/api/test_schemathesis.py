@@ -4,10 +4,10 @@ the schema as well. Temporal is down here, so case endpoints are checked up to t
 they need it (validation, keys, database lookups, and their 503).
 
 Random ids rarely name a stored row, so a third of the requests use the ids of a seeded
-configuration (the Stormhaven calendar, types and process), and operations that take a body are
-also sent a valid one, so the success paths are fuzzed too. And hostile ones: a request whose one
-string, number or date (in the body, the query or the path) was replaced by a lone surrogate, a
-NUL, an encoded word, a huge number or an instant no `datetime` holds.
+configuration (the Stormhaven calendar, types, process and an entitlement), and operations that
+take a body are also sent a valid one, so the success paths are fuzzed too. And hostile ones: a
+request whose one string, number or date (in the body, the query or the path) was replaced by a
+lone surrogate, a NUL, an encoded word, a huge number or an instant no `datetime` holds.
 """
 
 import json
@@ -26,10 +26,15 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.crud import api_keys, business_hours, milestone_types, processes
+from api.crud import api_keys, business_hours, entitlements, milestone_types, processes
 from api.deps import Services
 from api.main import create_app
-from api.schemas import ApiKeyCreate, EntitlementProcessCreate, MilestoneTypeCreate
+from api.schemas import (
+    ApiKeyCreate,
+    EntitlementCreate,
+    EntitlementProcessCreate,
+    MilestoneTypeCreate,
+)
 from tests.helpers.api import ADMIN_KEY
 from tests.helpers.factories import STORMHAVEN_TYPES, premium_body
 from tests.helpers.stormhaven import OFFICE
@@ -71,6 +76,12 @@ def seed(app: FastAPI) -> dict[str, Any]:
         process, _ = processes.create_process(
             session, body=EntitlementProcessCreate.model_validate(premium_body())
         )
+        entitlement = entitlements.create_entitlement(
+            session,
+            body=EntitlementCreate(
+                name="Premium Support", account_id="ACME", process="Premium", cases_allowed=10
+            ),
+        )
         key, _ = api_keys.create_api_key(session, body=ApiKeyCreate(name="ops", roles=["ops"]))
         return {
             "type_id": types[0],
@@ -78,6 +89,7 @@ def seed(app: FastAPI) -> dict[str, Any]:
             "hours_id": calendar.id,
             "process_id": process.id,
             "version": 1,
+            "entitlement_id": entitlement.id,
             "key_id": key.id,
             "case_id": "SH-1001",
             "account_id": "ACME",
@@ -96,6 +108,23 @@ def valid_body(method: str, path: str, seeded: dict[str, Any]) -> Any:
         ("PUT", "/business-hours/{hours_id}"): OFFICE.model_dump(mode="json"),
         ("POST", "/entitlement-processes"): premium_body("Gold"),
         ("POST", "/entitlement-processes/{process_id}/versions"): version,
+        ("POST", "/entitlements"): {
+            "name": "Gold",
+            "account_id": "ACME",
+            "process": "Premium",
+            "business_hours": "Stormhaven US",
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+            "cases_allowed": 5,
+            "applies_when": {"all": [{"field": "product", "op": "eq", "value": "Cloud"}]},
+            "priority": 5,
+            "on_exhausted": "flag",
+        },
+        ("PATCH", "/entitlements/{entitlement_id}"): {
+            "priority": 3,
+            "ends_on": "2027-01-01",
+            "business_hours": "Stormhaven US",
+        },
         ("POST", "/cases"): {"case_id": "SH-1", "process": "Premium", "fields": {"a": 1}},
         ("POST", "/cases/{case_id}/process"): {"version": 1},
         ("POST", "/api-keys"): {"name": "agent", "roles": ["agent"]},

@@ -1,0 +1,222 @@
+"""Queries of entitlements: what each account bought, named uniquely (case-insensitively) within
+the account. An entitlement names its process and, optionally, business hours that override the
+process's; both are checked to exist. Read back as the contract's `Entitlement`, with the zone
+its dates are days in: its business hours', else its process's latest calendar's, else UTC."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.caches import VersionCache
+from api.crud.business_hours import business_hours_of, calendars_named, list_business_hours
+from api.crud.processes import latest_versions, list_processes, process_named
+from api.crud.shared import commit, name_key
+from api.errors import ConflictError, InvalidFieldsError, InvalidInputError, Loc, NotFoundError
+from api.schemas import EntitlementCreate, EntitlementUpdate
+from database.models import BusinessHoursRecord, EntitlementProcessRecord, EntitlementRecord
+from workflows.contract import Criteria
+from workflows.entitlements import Entitlement, check_dates
+
+
+def get_entitlement(session: Session, *, entitlement_id: int) -> EntitlementRecord:
+    record = session.get(EntitlementRecord, entitlement_id)
+    if record is None:
+        raise NotFoundError(f"entitlement {entitlement_id} does not exist")
+    return record
+
+
+def list_entitlements(
+    session: Session, *, account_id: str | None = None
+) -> Sequence[EntitlementRecord]:
+    """Entitlements by account, each account's highest priority first."""
+    query = select(EntitlementRecord).order_by(
+        EntitlementRecord.account_id, EntitlementRecord.priority.desc(), EntitlementRecord.name_key
+    )
+    if account_id is not None:
+        query = query.where(EntitlementRecord.account_id == account_id)
+    return session.scalars(query).all()
+
+
+def time_zones(
+    session: Session, *, records: Sequence[EntitlementRecord], cache: VersionCache
+) -> dict[int, str]:
+    """The zone of each entitlement (by id): the one of the business hours it names, else of
+    the calendar its process's latest version names, else UTC (a process without a calendar
+    runs around the clock in UTC)."""
+    processes = {r.process.id: r.process for r in records if r.business_hours is None}
+    latest = latest_versions(session, processes=list(processes.values()), cache=cache)
+    process_calendar = {
+        process_id: version.definition.business_hours for process_id, version in latest.items()
+    }
+    named = calendars_named(session, [name for name in process_calendar.values() if name])
+    zones: dict[int, str] = {}
+    for record in records:
+        calendar = record.business_hours
+        if calendar is None:
+            name = process_calendar.get(record.process_id)
+            calendar = named.get(name_key(name)) if name is not None else None
+        zones[record.id] = "UTC" if calendar is None else business_hours_of(calendar).time_zone
+    return zones
+
+
+def entitlement_of(record: EntitlementRecord, time_zone: str) -> Entitlement:
+    """The contract's `Entitlement` of a stored row."""
+    return Entitlement(
+        name=record.name,
+        account_id=record.account_id,
+        process=record.process.name,
+        business_hours=record.business_hours.name if record.business_hours is not None else None,
+        time_zone=time_zone,
+        starts_on=record.starts_on,
+        ends_on=record.ends_on,
+        cases_allowed=record.cases_allowed,
+        cases_used=record.cases_used,
+        applies_when=(
+            Criteria.model_validate_json(record.applies_when)
+            if record.applies_when is not None
+            else None
+        ),
+        priority=record.priority,
+        on_exhausted=record.on_exhausted,
+    )
+
+
+def entitlements_of(
+    session: Session, *, records: Sequence[EntitlementRecord], cache: VersionCache
+) -> list[Entitlement]:
+    zones = time_zones(session, records=records, cache=cache)
+    return [entitlement_of(record, zones[record.id]) for record in records]
+
+
+def _name_taken(name: str, account_id: str) -> str:
+    return (
+        f"account {account_id!r} already has an entitlement named {name!r}: names are unique "
+        "case-insensitively within an account"
+    )
+
+
+def _process(
+    session: Session, name: str, problems: list[tuple[Loc, str]]
+) -> EntitlementProcessRecord | None:
+    process = process_named(session, name=name)
+    if process is None:
+        known = ", ".join(repr(p.name) for p in list_processes(session)) or "none yet"
+        problems.append(
+            (
+                ("body", "process"),
+                f"unknown entitlement process {name!r}: create it under /entitlement-processes "
+                f"first (known: {known})",
+            )
+        )
+    return process
+
+
+def _calendar(
+    session: Session, name: str, problems: list[tuple[Loc, str]]
+) -> BusinessHoursRecord | None:
+    calendar = calendars_named(session, [name]).get(name_key(name))
+    if calendar is None:
+        known = ", ".join(repr(c.name) for c in list_business_hours(session)) or "none yet"
+        problems.append(
+            (
+                ("body", "business_hours"),
+                f"unknown business hours {name!r}: create them under /business-hours first "
+                f"(known: {known})",
+            )
+        )
+    return calendar
+
+
+def _criteria_json(criteria: Criteria | None) -> str | None:
+    return criteria.model_dump_json() if criteria is not None else None
+
+
+def create_entitlement(session: Session, *, body: EntitlementCreate) -> EntitlementRecord:
+    problems: list[tuple[Loc, str]] = []
+    process = _process(session, body.process, problems)
+    calendar = (
+        _calendar(session, body.business_hours, problems)
+        if body.business_hours is not None
+        else None
+    )
+    if problems or process is None:
+        raise InvalidFieldsError(problems)
+    key = name_key(body.name)
+    taken = _name_taken(body.name, body.account_id)
+    clash = select(EntitlementRecord.id).where(
+        EntitlementRecord.account_id == body.account_id, EntitlementRecord.name_key == key
+    )
+    if session.scalar(clash) is not None:
+        raise ConflictError(taken)
+    record = EntitlementRecord(
+        name=body.name,
+        name_key=key,
+        account_id=body.account_id,
+        process=process,
+        business_hours=calendar,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        cases_allowed=body.cases_allowed,
+        cases_used=0,
+        applies_when=_criteria_json(body.applies_when),
+        priority=body.priority,
+        on_exhausted=body.on_exhausted,
+    )
+    session.add(record)
+    commit(session, taken)
+    return record
+
+
+def update_entitlement(
+    session: Session, *, entitlement_id: int, changes: EntitlementUpdate
+) -> EntitlementRecord:
+    """Change an entitlement; what is left out stays, a null clears an optional field."""
+    record = get_entitlement(session, entitlement_id=entitlement_id)
+    given = changes.model_fields_set
+    problems: list[tuple[Loc, str]] = []
+    updates: dict[str, Any] = {}
+    if "process" in given and changes.process is not None:
+        updates["process"] = _process(session, changes.process, problems)
+    if "business_hours" in given:
+        updates["business_hours"] = (
+            _calendar(session, changes.business_hours, problems)
+            if changes.business_hours is not None
+            else None
+        )
+    if problems:
+        raise InvalidFieldsError(problems)
+    starts_on = changes.starts_on if "starts_on" in given else record.starts_on
+    ends_on = changes.ends_on if "ends_on" in given else record.ends_on
+    try:
+        check_dates(starts_on, ends_on)
+    except ValueError as error:
+        field = "ends_on" if "ends_on" in given else "starts_on"
+        raise InvalidInputError(str(error), ("body", field)) from None
+    name = changes.name if "name" in given and changes.name is not None else record.name
+    taken = _name_taken(name, record.account_id)
+    if name_key(name) != record.name_key:
+        clash = select(EntitlementRecord.id).where(
+            EntitlementRecord.account_id == record.account_id,
+            EntitlementRecord.name_key == name_key(name),
+        )
+        if session.scalar(clash) is not None:
+            raise ConflictError(taken)
+    record.name, record.name_key = name, name_key(name)
+    for field in ("starts_on", "ends_on", "cases_allowed", "priority", "on_exhausted"):
+        if field in given:
+            setattr(record, field, getattr(changes, field))
+    if "applies_when" in given:
+        record.applies_when = _criteria_json(changes.applies_when)
+    for field, value in updates.items():
+        setattr(record, field, value)
+    commit(session, taken)
+    return record
+
+
+def delete_entitlement(session: Session, *, entitlement_id: int) -> None:
+    """Delete an entitlement; cases it already covers keep what they pinned."""
+    record = get_entitlement(session, entitlement_id=entitlement_id)
+    session.delete(record)
+    commit(session, f"entitlement {record.name!r} changed at the same time: retry")
