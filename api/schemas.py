@@ -45,6 +45,7 @@ from workflows.entitlements import (
     Priority,
     check_dates,
 )
+from workflows.records import MilestoneRecord
 from workflows.values import Duration, Instant
 
 Role = Literal["admin", "case_system", "agent", "ops"]
@@ -533,35 +534,11 @@ class ComplianceReport(BaseModel):
     total: ComplianceFigures
 
 
-class MilestoneRecordPublic(BaseModel):
-    """One milestone instance as its record keeps it."""
+class MilestoneRecordPublic(MilestoneRecord):
+    """One milestone instance as its record keeps it: the contract's `MilestoneRecord`, read from
+    its row."""
 
     model_config = ConfigDict(from_attributes=True)
-
-    case_id: str
-    milestone: str
-    instance: int
-    account_id: str | None
-    process: str
-    process_version: int
-    reporting_category: str | None
-    color: str
-    priority_at_start: str | None
-    priority_at_end: str | None
-    state: str
-    started_at: datetime
-    target_at: datetime | None
-    warned_at: datetime | None
-    violated_at: datetime | None
-    completed_at: datetime | None
-    cancelled_at: datetime | None
-    target_seconds: float
-    business_elapsed_seconds: float
-    stopped_seconds: float
-    completed_late: bool
-    outcome: str | None
-    resolved_at: datetime | None
-    as_of: datetime
 
 
 class MilestoneRecordsPublic(Page):

@@ -111,7 +111,7 @@ def keys_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
             Text(item["name"], style="bold"),
             Text(item["prefix"], style="dim"),
             Text(", ".join(item["roles"])),
-            Text(local(_instant(item["created_at"]))),
+            Text(local(datetime.fromisoformat(item["created_at"]))),
         )
     print_table(table, console())
 
@@ -140,10 +140,6 @@ def keys_revoke(
         print_json(found)
         return
     console().print(Text(f"Revoked key {found['id']} {found['name']!r}.", style="green"))
-
-
-def _instant(value: str) -> datetime:
-    return datetime.fromisoformat(value)
 
 
 # ------------------------------------------------------------------------------------- types

@@ -101,6 +101,11 @@ class CaseState(BaseModel):
     def paused(self) -> bool:
         return bool(self.pauses) and self.pauses[-1].resumed_at is None
 
+    @property
+    def breached(self) -> bool:
+        """Whether any milestone instance of the case was violated (a breach is never undone)."""
+        return any(instance.violated for instance in self.instances)
+
     def snapshot(self) -> CaseState:
         """A copy to restore if a command fails half-way. It shares what the clock never changes
         in place (the process, the calendars, timeline events): a fraction of a deep copy."""

@@ -161,7 +161,7 @@ class CaseClock:
             process_version=state.process.version,
             opened_at=state.opened_at,
             closed_at=state.closed_at,
-            breached=any(instance.violated for instance in state.instances),
+            breached=state.breached,
             milestones=len(state.instances),
         )
 

@@ -78,7 +78,7 @@ def case_tracker(
         as_of_source="caller" if asked else "last_workflow_task",
         milestones=[milestone_status(state, time, i, now) for i in state.instances],
         pauses=list(state.pauses),
-        breached=any(instance.violated for instance in state.instances),
+        breached=state.breached,
         records_revision=state.records_revision,
     )
 

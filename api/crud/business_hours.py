@@ -34,6 +34,14 @@ def list_business_hours(session: Session) -> Sequence[BusinessHoursRecord]:
     return session.scalars(select(BusinessHoursRecord).order_by(BusinessHoursRecord.name_key)).all()
 
 
+def unknown_business_hours(session: Session, name: str) -> str:
+    """What to say of business hours a request names that do not exist: which ones do."""
+    known = ", ".join(repr(c.name) for c in list_business_hours(session)) or "none yet"
+    return (
+        f"unknown business hours {name!r}: create them under /business-hours first (known: {known})"
+    )
+
+
 def _calendar_name_taken(name: str) -> str:
     return (
         f"business hours named {name!r} already exist: names are unique case-insensitively, "

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
-from api.crud.business_hours import calendars_named, list_business_hours
+from api.crud.business_hours import calendars_named, unknown_business_hours
 from api.crud.shared import name_key, scope_key
 from api.errors import InvalidFieldsError, Loc
 from api.schemas import ProcessVersionCreate
@@ -59,20 +59,13 @@ def resolve_definition(
         types[record.name_key] = record  # the level's own type overrides a global namesake
     calendar_names = [body.business_hours] + [m.business_hours for m in body.milestones]
     calendars = calendars_named(session, [name for name in calendar_names if name is not None])
-    known_calendars = ", ".join(repr(c.name) for c in list_business_hours(session)) or "none yet"
 
     def calendar(name: str | None, loc: Loc) -> str | None:
         if name is None:
             return None
         record = calendars.get(name_key(name))
         if record is None:
-            problems.append(
-                (
-                    loc,
-                    f"unknown business hours {name!r}: create them under /business-hours first "
-                    f"(known: {known_calendars})",
-                )
-            )
+            problems.append((loc, unknown_business_hours(session, name)))
             return name
         return record.name
 

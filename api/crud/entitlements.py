@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.caches import VersionCache
-from api.crud.business_hours import business_hours_of, calendars_named, list_business_hours
+from api.crud.business_hours import business_hours_of, calendars_named, unknown_business_hours
 from api.crud.processes import latest_versions, list_processes, process_named
 from api.crud.shared import commit, name_key
 from api.errors import ConflictError, InvalidFieldsError, InvalidInputError, Loc, NotFoundError
@@ -90,6 +90,13 @@ def entitlements_of(
     return [entitlement_of(record, zones[record.id]) for record in records]
 
 
+def _name_in_use(session: Session, account_id: str, key: str) -> bool:
+    clash = select(EntitlementRecord.id).where(
+        EntitlementRecord.account_id == account_id, EntitlementRecord.name_key == key
+    )
+    return session.scalar(clash) is not None
+
+
 def _name_taken(name: str, account_id: str) -> str:
     return (
         f"account {account_id!r} already has an entitlement named {name!r}: names are unique "
@@ -118,14 +125,7 @@ def _calendar(
 ) -> BusinessHoursRecord | None:
     calendar = calendars_named(session, [name]).get(name_key(name))
     if calendar is None:
-        known = ", ".join(repr(c.name) for c in list_business_hours(session)) or "none yet"
-        problems.append(
-            (
-                ("body", "business_hours"),
-                f"unknown business hours {name!r}: create them under /business-hours first "
-                f"(known: {known})",
-            )
-        )
+        problems.append((("body", "business_hours"), unknown_business_hours(session, name)))
     return calendar
 
 
@@ -145,10 +145,7 @@ def create_entitlement(session: Session, *, body: EntitlementCreate) -> Entitlem
         raise InvalidFieldsError(problems)
     key = name_key(body.name)
     taken = _name_taken(body.name, body.account_id)
-    clash = select(EntitlementRecord.id).where(
-        EntitlementRecord.account_id == body.account_id, EntitlementRecord.name_key == key
-    )
-    if session.scalar(clash) is not None:
+    if _name_in_use(session, body.account_id, key):
         raise ConflictError(taken)
     record = EntitlementRecord(
         name=body.name,
@@ -196,13 +193,10 @@ def update_entitlement(
         raise InvalidInputError(str(error), ("body", field)) from None
     name = changes.name if "name" in given and changes.name is not None else record.name
     taken = _name_taken(name, record.account_id)
-    if name_key(name) != record.name_key:
-        clash = select(EntitlementRecord.id).where(
-            EntitlementRecord.account_id == record.account_id,
-            EntitlementRecord.name_key == name_key(name),
-        )
-        if session.scalar(clash) is not None:
-            raise ConflictError(taken)
+    if name_key(name) != record.name_key and _name_in_use(
+        session, record.account_id, name_key(name)
+    ):
+        raise ConflictError(taken)
     record.name, record.name_key = name, name_key(name)
     for field in ("starts_on", "ends_on", "cases_allowed", "priority", "on_exhausted"):
         if field in given:
