@@ -212,7 +212,8 @@ def main() -> None:
         )
         say(loaded.stdout.strip() or loaded.stderr.strip())
         print(
-            f"\n  API and docs      http://127.0.0.1:{API_PORT}/docs\n"
+            f"\n  console           http://127.0.0.1:{API_PORT}/console   (sign in with the key)\n"
+            f"  API and docs      http://127.0.0.1:{API_PORT}/docs\n"
             f"  Temporal UI       http://localhost:{UI_PORT}\n"
             f"  admin API key     {key}   (also in {KEY_FILE})\n"
             f"  logs              {VAR}/api.log, {VAR}/worker.log, {VAR}/temporal.log\n"

@@ -1,12 +1,17 @@
 """Settings of the config service, from the environment (embedded defaults for development)."""
 
-from pydantic import Field, model_validator
+import secrets
+
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from database.engine import DEFAULT_DATABASE_URL
 
 MIN_ADMIN_KEY_LENGTH = 32
 """Outside development the bootstrap admin key is a random secret, never a word."""
+CONSOLE_OWNER_FIELDS = ("owner", "account_id", "priority")
+"""The case fields published as search attributes (`workflows.search_attributes`), so a listing
+can filter on them."""
 
 
 class ApiSettings(BaseSettings):
@@ -32,6 +37,24 @@ class ApiSettings(BaseSettings):
     sla_key_cache_seconds: float = Field(default=5.0, ge=0)
     """How long a verified API key is trusted without reading the database again: a key revoked
     through another API process stops working within this time (at once in this one)."""
+    sla_console_secret: str = Field(default_factory=lambda: secrets.token_hex(32), repr=False)
+    """The HMAC key that signs the console's session cookies. Unset, each process makes a random
+    one: sessions end when it restarts, and API processes behind one address must share one."""
+    sla_console_session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
+    """How long a console sign-in lasts."""
+    sla_console_owner_field: str = "owner"
+    """The case field that "My cases" filters on: one the workflow publishes as a search
+    attribute (`owner`, `account_id` or `priority`)."""
+
+    @field_validator("sla_console_owner_field")
+    @classmethod
+    def _searchable_owner_field(cls, value: str) -> str:
+        if value not in CONSOLE_OWNER_FIELDS:
+            raise ValueError(
+                f"SLA_CONSOLE_OWNER_FIELD {value!r} is not a case field the visibility store "
+                f"knows: use one of {', '.join(CONSOLE_OWNER_FIELDS)}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _strong_admin_key_outside_development(self) -> "ApiSettings":

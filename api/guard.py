@@ -3,6 +3,11 @@ of at most `MAX_BODY_BYTES` (413 past it, read no further), and JSON text whose 
 store and send on (no NUL, no lone surrogate) and whose nesting is bounded (422).
 
 A plain ASGI middleware: it reads the body once, checks it, and hands the same bytes to the app.
+Form posts (the console's `application/x-www-form-urlencoded` and `multipart/form-data`) are
+bounded alike but not read as JSON text: their values reach the contract's models, whose
+validators refuse control characters (`workflows.limits.check_name`), and a JSON route never
+parses a form body as JSON (FastAPI reads JSON only from a JSON or an untyped body, which is
+why every other body, with or without a content type, is checked as JSON text).
 """
 
 import json
@@ -49,7 +54,7 @@ class RequestGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        problem = unsafe_json_text(body) if body else None
+        problem = unsafe_json_text(body) if body and not _is_form(scope) else None
         if problem is not None:
             detail = [{"loc": ["body"], "msg": problem, "type": "value_error"}]
             await _answer(send, 422, detail)
@@ -70,6 +75,16 @@ class RequestGuard:
             f"the request body is {size} bytes or more; the limit is {self.max_body} "
             "(README: Limits)"
         )
+
+
+FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
+
+
+def _is_form(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            return value.split(b";", 1)[0].strip().lower() in FORM_TYPES
+    return False
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -1,6 +1,7 @@
 """The config service's ASGI app (`api.main:app`): routers, the lifespan that upgrades the
 schema, the request guard (body size, JSON text) that runs before anything else, and the
-handlers that turn every `SlaError` and every invalid request into a JSON answer.
+handlers that turn every `SlaError` and every invalid request into a JSON answer, and the web
+console under `/console` (`api.console`; `GET /` leads there).
 
     uvicorn api.main:app              # DATABASE_URL, SLA_ADMIN_KEY, TEMPORAL_* from the env
 
@@ -16,11 +17,13 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.caches import KeyCache, ResponseCache
 from api.config import ApiSettings
+from api.console import routes as console
 from api.deps import Services
 from api.errors import SlaError
 from api.guard import RequestGuard
@@ -85,6 +88,12 @@ def create_app(
         me,
     ):
         app.include_router(module.router)
+    app.include_router(console.router)
+    app.mount("/console/static", StaticFiles(directory=console.HERE / "static"), name="console")
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> Response:
+        return RedirectResponse("/console", status_code=307)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

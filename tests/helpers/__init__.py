@@ -2,7 +2,8 @@
 workers here; cases on the time-skipping server (`cases`), the Stormhaven example (`stormhaven`),
 the API and its clients (`api`), configuration bodies (`factories`), HTTP and SMTP receivers
 (`receivers`), action requests and handler settings (`actions`), the worker as a child process
-(`processes`), the served stack the CLI runs against (`cli_stack`), and the business-hours oracle.
+(`processes`), the served stack the CLI runs against (`cli_stack`), the console served to a browser
+(`console`), and the business-hours oracle.
 """
 
 import sys

@@ -1,0 +1,74 @@
+"""The console's session: a cookie signed with HMAC-SHA256 under `sla_console_secret`, holding the
+hash of the API key it was opened with (never the key), its expiry and a CSRF token.
+
+A visitor who has not signed in gets an anonymous session (a CSRF token only), so the sign-in
+form is protected like every other form. Signing in issues a new session with a new token, so a
+token seen before sign-in is worth nothing after. The cookie is HttpOnly, SameSite=Strict, and
+Secure when the request came over https. Pure apart from `secrets`: callers pass `now`.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+COOKIE = "sla_console"
+CSRF_FIELD = "csrf"
+ANONYMOUS_LIFETIME = timedelta(hours=1)
+"""How long a sign-in form stays usable."""
+
+
+@dataclass(frozen=True)
+class ConsoleSession:
+    """A browser's session: the signed-in key's hash (None before sign-in), when it ends, and the
+    token its forms must carry."""
+
+    key_hash: str | None
+    expires_at: datetime
+    csrf: str
+
+    @property
+    def signed_in(self) -> bool:
+        return self.key_hash is not None
+
+
+def new_session(key_hash: str | None, now: datetime, lifetime: timedelta) -> ConsoleSession:
+    return ConsoleSession(key_hash=key_hash, expires_at=now + lifetime, csrf=secrets.token_hex(16))
+
+
+def encode(session: ConsoleSession, secret: str) -> str:
+    payload = json.dumps(
+        {"k": session.key_hash, "e": int(session.expires_at.timestamp()), "c": session.csrf},
+        separators=(",", ":"),
+    ).encode()
+    body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    return f"{body}.{_mac(body, secret)}"
+
+
+def decode(cookie: str | None, secret: str, now: datetime) -> ConsoleSession | None:
+    """The session a cookie holds, or None when it is missing, forged or expired."""
+    if not cookie or cookie.count(".") != 1:
+        return None
+    body, mac = cookie.split(".")
+    if not hmac.compare_digest(mac, _mac(body, secret)):
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        key_hash, expires, csrf = payload["k"], int(payload["e"]), str(payload["c"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    expires_at = datetime.fromtimestamp(expires, now.tzinfo)
+    if expires_at <= now or not (key_hash is None or isinstance(key_hash, str)):
+        return None
+    return ConsoleSession(key_hash=key_hash, expires_at=expires_at, csrf=csrf)
+
+
+def csrf_matches(session: ConsoleSession, token: str | None) -> bool:
+    return token is not None and hmac.compare_digest(session.csrf.encode(), token.encode())
+
+
+def _mac(body: str, secret: str) -> str:
+    return hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
