@@ -2,6 +2,7 @@
 cases, and administer keys and the catalog (milestone types, entitlement processes).
 
     sla case start C-1 --process "Premium 24x7" --field priority=High --field owner=dana
+    sla case start C-2 --field account_id=ACME    # the process of ACME's entitlement
     sla case pause C-1 --reason "Waiting on Customer"
     sla case event C-1 agent_replied --at 2026-03-09T14:30:00-05:00   # when it happened
     sla case show C-1
@@ -146,9 +147,19 @@ def _show_tracker(
 def case_start(
     ctx: typer.Context,
     case_id: CaseIdArgument,
-    process: Annotated[str, typer.Option(help="The entitlement process, by name.")],
+    process: Annotated[
+        str | None,
+        typer.Option(help="The entitlement process, by name (default: the entitlement's)."),
+    ] = None,
     version: Annotated[
         int | None, typer.Option(help="The process version to pin (default: the latest).")
+    ] = None,
+    entitlement: Annotated[
+        str | None,
+        typer.Option(
+            help="The account's entitlement, by name. Without it and --process, the account's "
+            "entitlement that applies (the field account_id names the account)."
+        ),
     ] = None,
     field: Annotated[
         list[str] | None,
@@ -174,6 +185,7 @@ def case_start(
         "case_id": case_id,
         "process": process,
         "version": version,
+        "entitlement": entitlement,
         "fields": parse_fields(field or []),
         "opened_at": opened_at,
     }

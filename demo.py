@@ -73,6 +73,20 @@ AROUND_THE_CLOCK: dict[str, Any] = {"name": "24x7", "time_zone": "UTC", "always_
 
 WAITING = "Waiting on Customer"
 
+# What the accounts bought: ACME's premium support covers 10 incidents (then it flags the case),
+# and every other case runs the Standard process by default.
+ENTITLEMENTS: list[dict[str, Any]] = [
+    {
+        "name": "ACME Premium",
+        "account_id": "ACME",
+        "process": "Premium",
+        "cases_allowed": 10,
+        "on_exhausted": "flag",
+        "priority": 10,
+    },
+    {"name": "Standard", "account_id": None, "process": "Standard"},
+]
+
 
 def _hook(path: str) -> dict[str, Any]:
     return {"handler": "webhook", "params": {"url": f"{DEMO_CASE_SYSTEM}/hooks/{path}"}}
@@ -207,6 +221,11 @@ def load(api: Api) -> list[str]:
         if name not in existing_processes:
             api.call("POST", "/entitlement-processes", body={"name": name, **definition})
             created.append(f"process {name}")
+    existing_entitlements = names(api, "/entitlements")
+    for entitlement in ENTITLEMENTS:
+        if entitlement["name"] not in existing_entitlements:
+            api.call("POST", "/entitlements", body=entitlement)
+            created.append(f"entitlement {entitlement['name']}")
     return created
 
 
@@ -292,20 +311,25 @@ def run_scenario(api: Api) -> None:
     tag = uuid.uuid4().hex[:4].upper()
     watch = Watch(api)
 
-    def case(n: int, process: str, **fields: Any) -> str:
+    def case(n: int, process: str | None, **fields: Any) -> str:
+        """Open case `n` on `process`, or (None) on its account's entitlement."""
         case_id = f"DEMO-{tag}-{n}"
         tracker = api.call(
             "POST",
             "/cases",
             body={
                 "case_id": case_id,
-                "process": process,
+                **({"process": process} if process is not None else {}),
                 "fields": {"status": "New", "stage": "New", "account_id": "ACME", **fields},
             },
         )
         watch.cases[case_id] = f"{case_id} ({fields['subject']})"
         milestones = ", ".join(m["name"] for m in tracker["milestones"]) or "none yet"
-        watch.say(f"opened {case_id} on {process}, {fields['priority']}: {milestones}")
+        chosen = tracker.get("entitlement") or {}
+        on = tracker["process"]
+        if chosen.get("name"):
+            on += f" (entitlement {chosen['name']} of {chosen.get('account_id') or 'any account'})"
+        watch.say(f"opened {case_id} on {on}, {fields['priority']}: {milestones}")
         return case_id
 
     watch.say(f"opening six cases, DEMO-{tag}-1..6 (the Demo processes count minutes for hours)")
@@ -313,8 +337,8 @@ def run_scenario(api: Api) -> None:
     waiting = case(2, "Premium Demo", priority="High", subject="Policy PDF missing")
     ignored = case(3, "Premium Demo", priority="Normal", subject="Address change")
     cadence = case(4, "Standard Demo", priority="Urgent", subject="Payment failed")
-    office = case(5, "Premium", priority="High", subject="Broker access")
-    case(6, "Standard", priority="Normal", subject="Invoice copy")
+    office = case(5, None, priority="High", subject="Broker access")
+    case(6, None, priority="Normal", subject="Invoice copy", account_id="Initech")
     watch.poll()
 
     def act(message: str, method: str, path: str, body: Any = None) -> None:

@@ -331,7 +331,9 @@ class EntitlementCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: EntitlementName
-    account_id: LevelName
+    account_id: LevelName | None
+    """The account it belongs to; null: a default entitlement, for every case none of whose
+    account's own entitlements applies (e.g. "Standard")."""
     process: ProcessName
     business_hours: CalendarName | None = None
     starts_on: date | None = None
@@ -398,13 +400,28 @@ class CaseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     case_id: CaseId
-    process: ProcessName
+    process: ProcessName | None = None
+    """The process to run, by name. Leave it and `entitlement` out to let the account's
+    entitlements choose (the case field `account_id` names the account)."""
     version: DbInt | None = None
-    """The process version to pin; the latest when left out."""
+    """The process version to pin (with `process` only); the latest when left out."""
+    entitlement: EntitlementName | None = None
+    """The entitlement the case runs under, by name (the account's own, else a default one):
+    it must cover the opening day and the case's fields."""
     fields: CaseFieldsGiven = Field(default_factory=dict)
     opened_at: Instant | None = None
     """When the case entered the process (default now); may be in the past: the clock starts
     then."""
+
+    @model_validator(mode="after")
+    def _one_way_to_the_process(self) -> Self:
+        if self.process is not None and self.entitlement is not None:
+            raise ValueError(
+                "name the process or the entitlement (which names its process), not both"
+            )
+        if self.version is not None and self.process is None:
+            raise ValueError("version needs process: an entitlement runs its latest version")
+        return self
 
 
 class MilestoneCompletion(BaseModel):

@@ -210,7 +210,8 @@ class EntitlementRecord(Base):
     name: Mapped[str] = mapped_column(String(100))
     name_key: Mapped[str] = mapped_column(String(400))
     """`name.casefold()`, which can be longer than the name ('ﬃ' folds to 'ffi')."""
-    account_id: Mapped[str] = mapped_column(String(200))
+    account_id: Mapped[str | None] = mapped_column(String(200))
+    """None: a default entitlement, for every account none of whose own entitlements applies."""
     process_id: Mapped[int] = mapped_column(
         ForeignKey("entitlement_process.id", ondelete="RESTRICT"), index=True
     )
@@ -230,6 +231,21 @@ class EntitlementRecord(Base):
 
     process: Mapped[EntitlementProcessRecord] = relationship(lazy="joined")
     business_hours: Mapped[BusinessHoursRecord | None] = relationship(lazy="joined")
+
+
+class EntitlementCaseRecord(Base):
+    """A case an entitlement with an allowance covered: one row per case, written in the same
+    transaction that counts it in `cases_used`, so a retried or racing start of the same case
+    never counts twice. `counted` is False for a case started over the allowance (flagged)."""
+
+    __tablename__ = "entitlement_case"
+
+    case_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    entitlement_id: Mapped[int] = mapped_column(
+        ForeignKey("entitlement.id", ondelete="CASCADE"), index=True
+    )
+    counted: Mapped[bool] = mapped_column(Boolean)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ApiKeyRecord(Base):
@@ -272,6 +288,7 @@ class MilestoneRecordRow(Base):
             "priority_at_end",
             "process",
             "color",
+            "entitlement",
         ),
         Index("ix_milestone_record_account_started", "account_id", "started_at"),
         Index("ix_milestone_record_open", "state", "target_at"),
@@ -283,6 +300,7 @@ class MilestoneRecordRow(Base):
     account_id: Mapped[str | None] = mapped_column(String(200))
     process: Mapped[str] = mapped_column(String(100))
     process_version: Mapped[int] = mapped_column(Integer)
+    entitlement: Mapped[str | None] = mapped_column(String(100), default=None)
     reporting_category: Mapped[str | None] = mapped_column(String(100))
     color: Mapped[str] = mapped_column(String(7))
     priority_at_start: Mapped[str | None] = mapped_column(String(100))
@@ -314,6 +332,7 @@ class CaseRecordRow(Base):
     account_id: Mapped[str | None] = mapped_column(String(200))
     process: Mapped[str] = mapped_column(String(100))
     process_version: Mapped[int] = mapped_column(Integer)
+    entitlement: Mapped[str | None] = mapped_column(String(100), default=None)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sla_state: Mapped[str] = mapped_column(String(20))

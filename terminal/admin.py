@@ -354,7 +354,7 @@ def entitlements_list(
         entitlement = _entitlement(item)
         table.add_row(
             Text(entitlement.name, style="bold"),
-            Text(entitlement.account_id, style="magenta"),
+            Text(entitlement.account_id or "(default)", style="magenta"),
             Text(str(entitlement.priority), style="cyan"),
             Text(entitlement.process),
             Text(entitlement.business_hours or "the process's", style="dim"),
@@ -379,7 +379,10 @@ def entitlements_show(
     matches = [item for item in listing if item["name"].casefold() == name.casefold()]
     of_account = f" of account {account_id!r}" if account_id is not None else ""
     if not matches:
-        known = ", ".join(f"{i['name']!r} ({i['account_id']})" for i in listing) or "none yet"
+        known = (
+            ", ".join(f"{i['name']!r} ({i['account_id'] or 'default'})" for i in listing)
+            or "none yet"
+        )
         fail(f"no entitlement {name!r}{of_account}: the entitlements{of_account} are {known}")
     if len(matches) > 1:
         accounts = ", ".join(repr(item["account_id"]) for item in matches)

@@ -34,6 +34,7 @@ from rich.text import Text
 
 from terminal.client import DEFAULT_NAMESPACE, DEFAULT_UI_URL, parse_answer, workflow_url
 from workflows.contract import (
+    CaseEntitlement,
     CaseTracker,
     Condition,
     Criteria,
@@ -419,9 +420,22 @@ def render_trackers(
                 )
             )
         print_parts(when, console, " · ")
+        if tracker.entitlement is not None:
+            print_parts(_entitlement_parts(tracker.entitlement), console, " · ")
         print_parts(field_parts(tracker.fields), console)
         print_table(_milestone_table(tracker), console)
         render_workflow_link(workflow_url(tracker.case_id, ui_url, namespace), console)
+
+
+def _entitlement_parts(chosen: CaseEntitlement) -> list[Text]:
+    """The entitlement a case runs under (flagged when over its allowance), or that none
+    applies, and why."""
+    if chosen.name is None:
+        return [Text("no entitlement", style="yellow"), Text(chosen.reason, style="dim")]
+    parts = [Text(f"entitlement {chosen.name}", style="magenta")]
+    if chosen.over_allowance:
+        parts.append(Text("over its allowance of cases", style="bold red"))
+    return parts
 
 
 def render_workflow_link(url: str, console: Console) -> None:
@@ -603,6 +617,13 @@ def entitlement_dates(entitlement: Entitlement) -> str:
     return "always"
 
 
+def entitlement_account(entitlement: Entitlement) -> str:
+    """'account ACME', or what a default entitlement (no account) covers."""
+    if entitlement.account_id is None:
+        return "default: any account none of whose own applies"
+    return f"account {entitlement.account_id}"
+
+
 def entitlement_cases(entitlement: Entitlement) -> str:
     """Its allowance: '3 of 10 used, then refused', or '3 used, no limit'."""
     if entitlement.cases_allowed is None:
@@ -616,7 +637,7 @@ def render_entitlement(entitlement: Entitlement, console: Console) -> None:
     print_parts(
         [
             Text(entitlement.name, style="bold"),
-            Text(f"account {entitlement.account_id}", style="magenta"),
+            Text(entitlement_account(entitlement), style="magenta"),
             Text(f"priority {entitlement.priority}", style="cyan"),
         ],
         console,

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from workflows.business_hours import BusinessHours
 from workflows.contract import (
     ActionStatus,
+    CaseEntitlement,
     CaseFields,
     EntitlementProcess,
     InstanceState,
@@ -82,6 +83,8 @@ class CaseState(BaseModel):
     process: EntitlementProcess
     calendars: dict[str, BusinessHours]
     """The process's calendars by name, with their public holidays written out (pinned)."""
+    entitlement: CaseEntitlement | None = None
+    """Pinned at the start: an entitlement changed or ended later does not change the case."""
     instances: list[Instance] = Field(default_factory=list)
     pauses: list[PauseRecord] = Field(default_factory=list)
     manual_pause: bool = False

@@ -99,10 +99,10 @@ class CaseClock:
                 opened_at=opened_at,
                 process=start.process,
                 calendars=pin_calendars(start.calendars, opened_at),
+                entitlement=start.entitlement,
             )
         )
-        process = start.process
-        clock._log(opened_at, "opened", None, f"process {process.name} v{process.version}")
+        clock._log(opened_at, "opened", None, _opening_words(start))
         clock._on_change(opened_at, previous={}, event=None)
         return clock
 
@@ -711,6 +711,18 @@ class CaseClock:
             process=state.process.name,
             process_version=state.process.version,
         )
+
+
+def _opening_words(start: StartCase) -> str:
+    """ "process Premium v3 · entitlement 'ACME Premium' (...why...)", or why no process."""
+    process = f"process {start.process.name} v{start.process.version}"
+    chosen = start.entitlement
+    if chosen is None:
+        return process
+    if chosen.name is None:
+        return f"{process} · no entitlement: {chosen.reason}"
+    over = " · over its allowance of cases (flagged)" if chosen.over_allowance else ""
+    return f"{process} · entitlement {chosen.name!r}{over}: {chosen.reason}"
 
 
 def _fire(instance: Instance, key: str, at: datetime) -> bool:

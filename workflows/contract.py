@@ -366,7 +366,8 @@ class EntitlementProcess(BaseModel):
     pause_when: StateCriteria | None = None
     max_pause: Duration | None = None
     exit_when: StateCriteria | None = None
-    milestones: list[ProcessMilestone] = Field(min_length=1, max_length=MAX_MILESTONES)
+    milestones: list[ProcessMilestone] = Field(max_length=MAX_MILESTONES)
+    """At least one in a published version (the API requires it); none only in `NO_PROCESS`."""
 
     @field_validator("milestones")
     @classmethod
@@ -386,6 +387,31 @@ class EntitlementProcess(BaseModel):
     def calendar_names(self) -> set[str]:
         names = {m.business_hours for m in self.milestones} | {self.business_hours}
         return {name for name in names if name is not None}
+
+
+NO_PROCESS = EntitlementProcess(
+    name="none",
+    description="No entitlement applies to the case: it has no milestones.",
+    milestones=[],
+)
+"""What a case runs when no entitlement applies and no default one is configured: its tracker
+and timeline say why (`CaseEntitlement.reason`). The name is reserved: no process may take it."""
+
+
+class CaseEntitlement(BaseModel):
+    """The entitlement a case runs under, chosen and pinned when the case started, and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = Field(default=None, max_length=100)
+    """None: no entitlement applies (the case runs `NO_PROCESS`)."""
+    account_id: str | None = Field(default=None, max_length=200)
+    """The account it belongs to; None for a default entitlement (every account)."""
+    reason: str = Field(default="", max_length=4000)
+    """Why this one (or none): the resolution's own words."""
+    over_allowance: bool = False
+    """Its allowance of cases was used up when the case started, and it says to flag such a
+    case rather than refuse it."""
 
 
 CaseId = Annotated[
@@ -422,6 +448,8 @@ class StartCase(BaseModel):
     opened_at: Instant | None = None
     process: EntitlementProcess
     calendars: dict[str, BusinessHours] = Field(default_factory=dict)
+    entitlement: CaseEntitlement | None = None
+    """The entitlement the starter chose (None: the case named its process itself)."""
     continue_as_new_after_events: int | None = Field(default=None, ge=20)
     """Continue as new once history reaches this many events (tests force it low); by default
     when Temporal suggests it."""
@@ -624,6 +652,8 @@ class CaseTracker(BaseModel):
     pauses: list[PauseRecord]
     breached: bool = False
     """Whether any milestone of the case was ever violated (a breach is never taken back)."""
+    entitlement: CaseEntitlement | None = None
+    """The entitlement the case runs under and why (None: its starter named the process)."""
     records_revision: int = 0
     """How many times the case wrote its milestone records (a newer write wins over an older)."""
 

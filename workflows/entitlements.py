@@ -51,7 +51,9 @@ class Entitlement(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: EntitlementName
-    account_id: AccountId
+    account_id: AccountId | None = None
+    """The account it belongs to; None: a default, for a case none of whose account's own
+    entitlements applies."""
     process: EntitlementName
     """The entitlement process, by name: a case pins its version current when the case starts."""
     business_hours: CalendarName | None = None
@@ -118,14 +120,15 @@ class Resolution(BaseModel):
 class EntitlementConflictError(ValueError):
     """Entitlements that apply to a case share the highest priority: none can be chosen."""
 
-    def __init__(self, account_id: str, names: Sequence[str], priority: int) -> None:
+    def __init__(self, account_id: str | None, names: Sequence[str], priority: int) -> None:
         self.account_id = account_id
         self.names = list(names)
         self.priority = priority
+        whose = f"of account {account_id!r}" if account_id is not None else "(defaults)"
         super().__init__(
-            f"entitlements {_listed(names)} of account {account_id!r} all apply to the case "
-            f"with priority {priority}: give one a higher priority, narrow their conditions, "
-            "or name the entitlement when starting the case"
+            f"entitlements {_listed(names)} {whose} all apply to the case with priority "
+            f"{priority}: give one a higher priority, narrow their conditions, or name the "
+            "entitlement when starting the case"
         )
 
 
@@ -149,46 +152,61 @@ def why_not(entitlement: Entitlement, fields: CaseFields, opened_at: datetime) -
 
 
 def resolve_entitlement(
-    account_id: str,
+    account_id: str | None,
     entitlements: Iterable[Entitlement],
     fields: CaseFields,
     opened_at: datetime,
 ) -> Resolution:
-    """The entitlement of `account_id` that applies to a case with `fields` opened at
-    `opened_at`: active on that day (in its zone) and whose conditions hold; the highest
-    priority wins. None, with the reason of each, when none applies. Entitlements of other
-    accounts are not considered.
+    """The entitlement that applies to a case of `account_id` with `fields` opened at
+    `opened_at`: one of the account's own, active on that day (in its zone) and whose
+    conditions hold, the highest priority winning; when none does (or the case names no
+    account), a default entitlement (no account) by the same rule. None, with the reason of
+    each, when nothing applies. Other accounts' entitlements are never considered.
 
     Raises `EntitlementConflictError` when several apply with the highest priority.
     """
-    own = sorted(
-        (e for e in entitlements if e.account_id == account_id),
-        key=lambda e: (-e.priority, e.name.casefold()),
-    )
-    if not own:
-        return Resolution(entitlement=None, reason=f"account {account_id!r} has no entitlements")
+    pool = list(entitlements)
+    if account_id is None:
+        reason = "the case has no account_id field"
+    else:
+        own = [e for e in pool if e.account_id == account_id]
+        chosen, reason = _best(own, account_id, fields, opened_at)
+        if chosen is not None:
+            return Resolution(entitlement=chosen, reason=reason)
+    defaults = [e for e in pool if e.account_id is None]
+    if not defaults:
+        return Resolution(entitlement=None, reason=reason)
+    chosen, why = _best(defaults, None, fields, opened_at)
+    return Resolution(entitlement=chosen, reason=f"{reason}; {why}")
+
+
+def _best(
+    candidates: list[Entitlement], account_id: str | None, fields: CaseFields, opened_at: datetime
+) -> tuple[Entitlement | None, str]:
+    """The one of `candidates` (all of `account_id`, or all defaults) that applies, and why."""
+    whose = f"of account {account_id!r}" if account_id is not None else "by default"
+    if not candidates:
+        return None, f"account {account_id!r} has no entitlements"
+    ranked = sorted(candidates, key=lambda e: (-e.priority, e.name.casefold()))
     applying: list[Entitlement] = []
     reasons: list[str] = []
-    for entitlement in own:
+    for entitlement in ranked:
         reason = why_not(entitlement, fields, opened_at)
         if reason is None:
             applying.append(entitlement)
         else:
             reasons.append(reason)
     if not applying:
-        return Resolution(
-            entitlement=None,
-            reason=f"no entitlement of account {account_id!r} applies: {'; '.join(reasons)}",
-        )
+        return None, f"no entitlement {whose} applies: {'; '.join(reasons)}"
     best, *others = applying
     tied = [e.name for e in applying if e.priority == best.priority]
     if len(tied) > 1:
         raise EntitlementConflictError(account_id, tied, best.priority)
     reason = (
-        f"entitlement {best.name!r} of account {account_id!r} applies (priority {best.priority}, "
+        f"entitlement {best.name!r} {whose} applies (priority {best.priority}, "
         f"the case opened on {best.local_day(opened_at)} in {best.time_zone})"
     )
     if others:
         outranked = ", ".join(f"{e.name!r} (priority {e.priority})" for e in others)
         reason += f"; it outranks {outranked}"
-    return Resolution(entitlement=best, reason=reason)
+    return best, reason

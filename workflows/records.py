@@ -36,6 +36,8 @@ class MilestoneRecord(BaseModel):
     account_id: str | None
     process: str
     process_version: int
+    entitlement: str | None = None
+    """The entitlement the case ran under (None: none, or the case named its process)."""
     reporting_category: str | None
     color: str
     priority_at_start: str | None
@@ -68,6 +70,7 @@ class CaseRecord(BaseModel):
     account_id: str | None
     process: str
     process_version: int
+    entitlement: str | None = None
     opened_at: datetime
     closed_at: datetime | None
     sla_state: SlaState
@@ -96,6 +99,7 @@ def records_of(tracker: CaseTracker) -> tuple[CaseRecord, list[MilestoneRecord]]
         account_id=account_id,
         process=tracker.process,
         process_version=tracker.process_version,
+        entitlement=_entitlement(tracker),
         opened_at=tracker.opened_at,
         closed_at=tracker.closed_at,
         sla_state=tracker.sla_state,
@@ -116,6 +120,7 @@ def _milestone_record(
         account_id=account_id,
         process=tracker.process,
         process_version=tracker.process_version,
+        entitlement=_entitlement(tracker),
         reporting_category=status.reporting_category,
         color=status.color,
         priority_at_start=status.priority_at_start,
@@ -135,6 +140,10 @@ def _milestone_record(
         resolved_at=resolved_at,
         as_of=status.completed_at or status.cancelled_at or tracker.as_of,
     )
+
+
+def _entitlement(tracker: CaseTracker) -> str | None:
+    return tracker.entitlement.name if tracker.entitlement is not None else None
 
 
 def _outcome(status: MilestoneStatus) -> tuple[Outcome | None, datetime | None]:

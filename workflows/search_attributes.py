@@ -20,6 +20,8 @@ ENTITLEMENT_PROCESS = SearchAttributeKey.for_keyword("EntitlementProcess")
 ACCOUNT_ID = SearchAttributeKey.for_keyword("AccountId")
 OWNER = SearchAttributeKey.for_keyword("Owner")
 """The case's `owner` field (an agent or a queue): what "my cases" filters on."""
+ENTITLEMENT = SearchAttributeKey.for_keyword("Entitlement")
+"""The entitlement the case runs under: set by its starter, never changed (it is pinned)."""
 SEARCH_ATTRIBUTES = (
     CASE_ID,
     SLA_STATE,
@@ -28,6 +30,7 @@ SEARCH_ATTRIBUTES = (
     ENTITLEMENT_PROCESS,
     ACCOUNT_ID,
     OWNER,
+    ENTITLEMENT,
 )
 
 
@@ -39,6 +42,8 @@ def initial(start: StartCase, opening: CaseTracker | None = None) -> TypedSearch
         SearchAttributePair(ENTITLEMENT_PROCESS, start.process.name),
         SearchAttributePair(SLA_STATE, opening.sla_state if opening else "on_track"),
     ]
+    if start.entitlement is not None and start.entitlement.name is not None:
+        pairs.append(SearchAttributePair(ENTITLEMENT, start.entitlement.name))
     if opening is not None and opening.next_deadline is not None:
         pairs.append(SearchAttributePair(NEXT_DEADLINE, opening.next_deadline))
     for key, field in ((PRIORITY, "priority"), (ACCOUNT_ID, "account_id"), (OWNER, "owner")):

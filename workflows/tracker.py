@@ -79,6 +79,7 @@ def case_tracker(
         milestones=[milestone_status(state, time, i, now) for i in state.instances],
         pauses=list(state.pauses),
         breached=state.breached,
+        entitlement=state.entitlement,
         records_revision=state.records_revision,
     )
 

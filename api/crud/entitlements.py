@@ -1,12 +1,15 @@
 """Queries of entitlements: what each account bought, named uniquely (case-insensitively) within
 the account. An entitlement names its process and, optionally, business hours that override the
 process's; both are checked to exist. Read back as the contract's `Entitlement`, with the zone
-its dates are days in: its business hours', else its process's latest calendar's, else UTC."""
+its dates are days in: its business hours', else its process's latest calendar's, else UTC. One
+without an account is a default (unique among the defaults). `cover_case` counts a case against
+an allowance, exactly once."""
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.caches import VersionCache
@@ -15,7 +18,12 @@ from api.crud.processes import latest_versions, list_processes, process_named
 from api.crud.shared import commit, name_key
 from api.errors import ConflictError, InvalidFieldsError, InvalidInputError, Loc, NotFoundError
 from api.schemas import EntitlementCreate, EntitlementUpdate
-from database.models import BusinessHoursRecord, EntitlementProcessRecord, EntitlementRecord
+from database.models import (
+    BusinessHoursRecord,
+    EntitlementCaseRecord,
+    EntitlementProcessRecord,
+    EntitlementRecord,
+)
 from workflows.contract import Criteria
 from workflows.entitlements import Entitlement, check_dates
 
@@ -32,7 +40,10 @@ def list_entitlements(
 ) -> Sequence[EntitlementRecord]:
     """Entitlements by account, each account's highest priority first."""
     query = select(EntitlementRecord).order_by(
-        EntitlementRecord.account_id, EntitlementRecord.priority.desc(), EntitlementRecord.name_key
+        EntitlementRecord.account_id.is_(None),  # the defaults last, on every database
+        EntitlementRecord.account_id,
+        EntitlementRecord.priority.desc(),
+        EntitlementRecord.name_key,
     )
     if account_id is not None:
         query = query.where(EntitlementRecord.account_id == account_id)
@@ -90,14 +101,19 @@ def entitlements_of(
     return [entitlement_of(record, zones[record.id]) for record in records]
 
 
-def _name_in_use(session: Session, account_id: str, key: str) -> bool:
+def _name_in_use(session: Session, account_id: str | None, key: str) -> bool:
     clash = select(EntitlementRecord.id).where(
         EntitlementRecord.account_id == account_id, EntitlementRecord.name_key == key
     )
     return session.scalar(clash) is not None
 
 
-def _name_taken(name: str, account_id: str) -> str:
+def _name_taken(name: str, account_id: str | None) -> str:
+    if account_id is None:
+        return (
+            f"a default entitlement named {name!r} already exists: names are unique "
+            "case-insensitively among the defaults"
+        )
     return (
         f"account {account_id!r} already has an entitlement named {name!r}: names are unique "
         "case-insensitively within an account"
@@ -214,3 +230,50 @@ def delete_entitlement(session: Session, *, entitlement_id: int) -> None:
     record = get_entitlement(session, entitlement_id=entitlement_id)
     session.delete(record)
     commit(session, f"entitlement {record.name!r} changed at the same time: retry")
+
+
+Coverage = Literal["counted", "over_allowance", "refused"]
+"""How an entitlement's allowance took a case: counted in `cases_used`, started over the used-up
+allowance (flagged), or refused."""
+
+
+def cover_case(session: Session, *, entitlement_id: int, case_id: str) -> Coverage:
+    """Count case `case_id` against the allowance of entitlement `entitlement_id`, exactly once:
+    a retried or racing start of the same case answers what the first one got. Once the
+    allowance is used up, the case is refused or started over it, as the entitlement says.
+
+    The count is one conditional UPDATE (`cases_used < cases_allowed`), so concurrent starts of
+    different cases never take more than the allowance, on SQLite and PostgreSQL alike; the
+    case's row (its primary key is the case) makes a second start of the same case a no-op.
+    """
+    earlier = session.get(EntitlementCaseRecord, case_id)
+    if earlier is not None:
+        return "counted" if earlier.counted else "over_allowance"
+    record = EntitlementRecord
+    taken = session.execute(
+        update(record)
+        .where(
+            record.id == entitlement_id,
+            or_(record.cases_allowed.is_(None), record.cases_used < record.cases_allowed),
+        )
+        .values(cases_used=record.cases_used + 1)
+        .execution_options(synchronize_session=False)
+    )
+    counted = taken.rowcount == 1  # type: ignore[attr-defined]
+    if not counted and get_entitlement(session, entitlement_id=entitlement_id).on_exhausted == (
+        "refuse"
+    ):
+        session.rollback()
+        return "refused"
+    session.add(
+        EntitlementCaseRecord(case_id=case_id, entitlement_id=entitlement_id, counted=counted)
+    )
+    try:
+        session.commit()
+    except IntegrityError:  # the same case, started at the same time: its first start counts
+        session.rollback()
+        first = session.get(EntitlementCaseRecord, case_id)
+        if first is None:  # its entitlement was deleted meanwhile: nothing left to count against
+            raise NotFoundError(f"entitlement {entitlement_id} does not exist") from None
+        return "counted" if first.counted else "over_allowance"
+    return "counted" if counted else "over_allowance"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from api.caches import VersionCache
 from api.crud.definitions import ProcessDefinition, resolve_definition
 from api.crud.shared import commit, name_key
-from api.errors import ConflictError, NotFoundError
+from api.errors import ConflictError, InvalidInputError, NotFoundError
 from api.schemas import EntitlementProcessCreate, ProcessVersionCreate, ProcessVersionPublic
 from database.models import (
     EntitlementProcessRecord,
@@ -18,7 +18,7 @@ from database.models import (
     ProcessVersionMilestoneTypeRecord,
     ProcessVersionRecord,
 )
-from workflows.contract import EntitlementProcess
+from workflows.contract import NO_PROCESS, EntitlementProcess
 
 
 def _published(
@@ -151,6 +151,12 @@ def create_process(
     session: Session, *, body: EntitlementProcessCreate
 ) -> tuple[EntitlementProcessRecord, ProcessVersionRecord]:
     taken = f"an entitlement process named {body.name!r} already exists: publish a new version"
+    if name_key(body.name) == name_key(NO_PROCESS.name):
+        raise InvalidInputError(
+            f"the process name {NO_PROCESS.name!r} is reserved for cases no entitlement covers: "
+            "choose another",
+            ("body", "name"),
+        )
     if process_named(session, name=body.name) is not None:
         raise ConflictError(taken)
     process = EntitlementProcessRecord(

@@ -20,7 +20,15 @@ from api.crud.shared import name_key
 from database.models import MilestoneRecordRow, MilestoneTypeRecord
 
 GroupBy = Literal[
-    "milestone_type", "reporting_category", "account", "priority", "process", "day", "week", "month"
+    "milestone_type",
+    "reporting_category",
+    "account",
+    "priority",
+    "process",
+    "entitlement",
+    "day",
+    "week",
+    "month",
 ]
 GROUPS: tuple[GroupBy, ...] = (
     "milestone_type",
@@ -28,6 +36,7 @@ GROUPS: tuple[GroupBy, ...] = (
     "account",
     "priority",
     "process",
+    "entitlement",
     "day",
     "week",
     "month",
@@ -169,6 +178,7 @@ FILTERS: dict[str, InstrumentedAttribute[Any]] = {
     "milestone_type": Record.milestone,
     "reporting_category": Record.reporting_category,
     "priority": Record.priority_at_end,
+    "entitlement": Record.entitlement,
 }
 
 
@@ -188,6 +198,7 @@ COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
     "account": Record.account_id,
     "priority": Record.priority_at_end,
     "process": Record.process,
+    "entitlement": Record.entitlement,
 }
 
 

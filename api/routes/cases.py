@@ -3,15 +3,17 @@ cases by SLA state. Every call goes to the case's `CaseSla` workflow through Tem
 are updates, so a command the workflow refuses comes back with the workflow's reason verbatim
 (409 when it conflicts with the case's state, 422 when its input is wrong)."""
 
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, TypeAdapter
 from temporalio.workflow import UpdateMethodMultiParam
 
-from api.auth import AdminKey, AgentKey, CaseSystemKey, OpsKey
+from api.auth import AdminKey, AgentKey, CaseReaderKey, CaseSystemKey
 from api.crud.cases import case_start, process_change
 from api.crud.deliveries import attempts_so_far
+from api.crud.entitlements import cover_case
 from api.crud.records import write as write_records
 from api.deps import DatabaseDep, ServicesDep, TemporalDep
 from api.errors import ConflictError, InvalidInputError
@@ -37,11 +39,12 @@ from workflows.contract import (
     RecordEvent,
     Resume,
     SlaState,
+    StartCase,
     TimelineEvent,
     UpdateCase,
 )
 from workflows.limits import MAX_PAST_OPENING
-from workflows.opening import opening
+from workflows.opening import Opening, opening
 from workflows.values import Instant
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -81,9 +84,16 @@ def _json(answer: BaseModel, status_code: int = status.HTTP_200_OK) -> Response:
 async def create_case(
     services: ServicesDep, db: DatabaseDep, cases: TemporalDep, _: CaseSystemKey, body: CaseCreate
 ) -> Response:
-    """Start the case's SLA clock on the process version (default: the latest), pinning the
-    version and its calendars. Idempotent on `case_id`: starting a case again answers 200 with
-    the case as it is, or 409 when the request names another process or opening instant."""
+    """Start the case's SLA clock, pinning its process version and calendars. The process is
+    the one named (its latest version unless `version` says), the named entitlement's, or,
+    with neither, the one of the account's entitlement that applies (else a default
+    entitlement's; else the case starts with no milestones, and its tracker says why; two
+    entitlements that tie are a 409). An entitlement with an allowance counts the case once;
+    once used up it refuses the case (409) or starts it flagged (`entitlement.over_allowance`).
+
+    Idempotent on `case_id`: starting a case again answers 200 with the case as it is (and
+    counts nothing again), or 409 when the request names another process, entitlement or
+    opening instant."""
     now = await services.clock()
     if body.opened_at is not None and body.opened_at > now:
         raise InvalidInputError(
@@ -95,11 +105,21 @@ async def create_case(
             f"opened_at {body.opened_at.isoformat()} is more than 10 years ago",
             ("body", "opened_at"),
         )
-    start = await db.run(case_start, body=body, now=now, cache=services.versions)
-    try:
-        new = opening(start, now)
-    except (ValueError, ArithmeticError) as error:  # refused here, never a workflow that fails
-        raise InvalidInputError(f"the case cannot start: {error}") from None
+    chosen = await db.run(case_start, body=body, now=now, cache=services.versions)
+    new = _opening(chosen.start, now)
+    if chosen.allowance is not None:
+        entitlement_id, entitlement = chosen.allowance
+        coverage = await db.write(cover_case, entitlement_id=entitlement_id, case_id=body.case_id)
+        if coverage == "refused":
+            raise ConflictError(
+                f"entitlement {entitlement.name!r} has used all {entitlement.cases_allowed} of "
+                "its cases, and refuses more: raise cases_allowed, or start the case on "
+                "another entitlement or process"
+            )
+        if coverage == "over_allowance":
+            assert chosen.start.entitlement is not None
+            flagged = chosen.start.entitlement.model_copy(update={"over_allowance": True})
+            new = _opening(chosen.start.model_copy(update={"entitlement": flagged}), now)
     tracker, created = await cases.start(new, now)
     if created:
         await db.run(write_records, batch=new.records)
@@ -111,11 +131,21 @@ async def create_case(
     return await _tracked(db, tracker, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+def _opening(start: StartCase, now: datetime) -> Opening:
+    try:
+        return opening(start, now)
+    except (ValueError, ArithmeticError) as error:  # refused here, never a workflow that fails
+        raise InvalidInputError(f"the case cannot start: {error}") from None
+
+
 def _differences(body: CaseCreate, case: CaseTracker) -> list[str]:
     """What a start request names that the existing case does not have."""
     found = []
-    if body.process.casefold() != case.process.casefold():
+    if body.process is not None and body.process.casefold() != case.process.casefold():
         found.append(f"process {case.process!r} (this request names {body.process!r})")
+    named = case.entitlement.name if case.entitlement is not None else None
+    if body.entitlement is not None and body.entitlement.casefold() != (named or "").casefold():
+        found.append(f"entitlement {named!r} (this request names {body.entitlement!r})")
     if body.opened_at is not None and body.opened_at != case.opened_at:
         found.append(
             f"opened_at {case.opened_at.isoformat()} "
@@ -127,7 +157,7 @@ def _differences(body: CaseCreate, case: CaseTracker) -> list[str]:
 @router.get("", responses=errors(502, 503, 504))
 async def read_cases(
     cases: TemporalDep,
-    _: OpsKey,
+    _: CaseReaderKey,
     sla_state: SlaState | None = None,
     deadline_before: Annotated[Instant | None, Query()] = None,
     process: Annotated[ProcessName | None, Query()] = None,
@@ -153,7 +183,7 @@ async def read_cases(
 
 @router.get("/{case_id}", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
 async def read_case(
-    services: ServicesDep, db: DatabaseDep, cases: TemporalDep, _: OpsKey, case_id: CasePath
+    services: ServicesDep, db: DatabaseDep, cases: TemporalDep, _: CaseReaderKey, case_id: CasePath
 ) -> Response:
     """The tracker: every milestone's countdown as of now, with the attempts and last error of
     each action still retrying."""
@@ -165,7 +195,7 @@ async def read_case(
     response_model=list[TimelineEvent],
     responses=errors(*TEMPORAL_ERRORS),
 )
-async def read_case_timeline(cases: TemporalDep, _: OpsKey, case_id: CasePath) -> Response:
+async def read_case_timeline(cases: TemporalDep, _: CaseReaderKey, case_id: CasePath) -> Response:
     """What happened to the case's milestones, in order, with the instant of each."""
     events = await cases.timeline(case_id)
     return Response(content=TIMELINE.dump_json(events), media_type="application/json")
@@ -294,6 +324,7 @@ async def change_case_process(
         version=body.version,
         opened_at=case.opened_at,
         at=body.at,
+        entitlement=case.entitlement,
         cache=services.versions,
     )
     return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.apply_process, command)

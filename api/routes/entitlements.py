@@ -1,7 +1,7 @@
 """`/entitlements`: what each account bought (a process, optional business hours, valid dates,
 an optional allowance of cases, conditions on case fields, a priority), stored and read back as
-the contract's `Entitlement`. Cases do not use them yet: starting a case still names its
-process."""
+the contract's `Entitlement`. One without an account is a default, for cases none of whose
+account's own applies. `POST /cases` chooses among them (`api.crud.cases`)."""
 
 from collections.abc import Sequence
 from typing import Annotated

@@ -67,6 +67,7 @@ def compliance_query(
     milestone_type: Annotated[Label | None, Query()] = None,
     reporting_category: Annotated[Label | None, Query()] = None,
     priority: Annotated[Label | None, Query()] = None,
+    entitlement: Annotated[ProcessName | None, Query()] = None,
 ) -> ComplianceQuery:
     filters = {
         "process": process,
@@ -74,6 +75,7 @@ def compliance_query(
         "milestone_type": milestone_type,
         "reporting_category": reporting_category,
         "priority": priority,
+        "entitlement": entitlement,
     }
     return ComplianceQuery(group_by, start, end, filters)
 

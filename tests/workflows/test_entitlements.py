@@ -200,3 +200,31 @@ def test_an_exhausted_allowance_still_applies_and_says_so() -> None:
     assert entitlement(cases_allowed=10, cases_used=12).remaining == 0
     assert entitlement(cases_allowed=10, cases_used=3).remaining == 7
     assert entitlement().remaining is None
+
+
+def test_a_default_entitlement_covers_a_case_none_of_its_accounts_own_covers() -> None:
+    premium = entitlement(priority=5)
+    standard = entitlement("Standard", account_id=None, starts_on=None, ends_on=None)
+    in_march = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    assert resolve(premium, standard, at=in_march).entitlement == premium
+    in_april = datetime(2026, 4, 10, 12, tzinfo=UTC)
+    fallback = resolve(premium, standard, at=in_april)
+    assert fallback.entitlement == standard
+    assert fallback.reason == (
+        "no entitlement of account 'ACME' applies: 'Premium' ended on 2026-03-31 (the case "
+        "opened on 2026-04-10 in America/New_York); entitlement 'Standard' by default applies "
+        "(priority 0, the case opened on 2026-04-10 in America/New_York)"
+    )
+    # A case with no account, and an account with no entitlements, get the default too.
+    no_account = resolve_entitlement(None, [premium, standard], FIELDS, in_march)
+    assert no_account.entitlement == standard
+    assert no_account.reason.startswith("the case has no account_id field; entitlement 'Standard'")
+    other = resolve_entitlement("Initech", [premium, standard], FIELDS, in_march)
+    assert other.entitlement == standard
+    # Defaults that tie are a conflict too, named as defaults.
+    with pytest.raises(EntitlementConflictError, match=r"'Gold' and 'Standard' \(defaults\)"):
+        resolve_entitlement(
+            "Initech", [standard, standard.model_copy(update={"name": "Gold"})], FIELDS, in_march
+        )
+    nothing = resolve_entitlement(None, [premium], FIELDS, in_march)
+    assert nothing == Resolution(entitlement=None, reason="the case has no account_id field")
