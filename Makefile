@@ -16,7 +16,7 @@ PACKAGES := workflows activities api database temporal_connection terminal worke
 # The API tests run a second time on PostgreSQL (trust auth on 127.0.0.1, as in CI).
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install lock lock-upgrade run demo test lint typecheck pytest bench-business-hours bench-api clean
+.PHONY: install lock lock-upgrade run demo test lint typecheck pytest bench-business-hours bench-api bench-console clean
 
 $(UV):
 	@echo "==> creating $(VENV) and installing uv $(UV_VERSION), which installs the rest from uv.lock"
@@ -29,7 +29,16 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --extra dev  # refuses a uv.lock older than pyproject.toml: `make lock`
 	touch $(STAMP)
 
-install: $(STAMP)
+# The console's accessibility checker (axe-core), from the npm registry by its lock file; the
+# browser tests inject it into Chromium. Never served to users.
+AXE := tests/console/a11y/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/console/a11y/package-lock.json
+	@echo "==> installing the console's accessibility checker (npm ci in tests/console/a11y)"
+	npm ci --prefix tests/console/a11y --no-audit --no-fund
+	touch $(AXE)
+
+install: $(STAMP) $(AXE)
 
 lock: | $(UV)
 	$(UV) lock
@@ -45,7 +54,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict $(PACKAGES)
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(AXE)
 	$(BIN)/pytest -q
 	SLA_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q tests/api tests/activities/test_handlers.py
 
@@ -63,6 +72,9 @@ bench-business-hours: $(STAMP)
 
 bench-api: $(STAMP)
 	$(BIN)/python benchmarks/api.py
+
+bench-console: $(STAMP)
+	$(BIN)/python benchmarks/console.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache .hypothesis

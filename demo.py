@@ -320,7 +320,14 @@ def run_scenario(api: Api) -> None:
             body={
                 "case_id": case_id,
                 **({"process": process} if process is not None else {}),
-                "fields": {"status": "New", "stage": "New", "account_id": "ACME", **fields},
+                # Owned by Dana, the README tour's agent: her "My cases" in the console.
+                "fields": {
+                    "status": "New",
+                    "stage": "New",
+                    "account_id": "ACME",
+                    "owner": "dana",
+                    **fields,
+                },
             },
         )
         watch.cases[case_id] = f"{case_id} ({fields['subject']})"

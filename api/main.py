@@ -23,6 +23,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.caches import KeyCache, ResponseCache
 from api.config import ApiSettings
+from api.console import admin as console_admin
+from api.console import ops as console_ops
+from api.console import pages as console_pages
 from api.console import routes as console
 from api.deps import Services
 from api.errors import SlaError
@@ -31,6 +34,7 @@ from api.routes import (
     api_keys,
     business_hours,
     cases,
+    deliveries,
     entitlement_processes,
     entitlements,
     health,
@@ -84,12 +88,15 @@ def create_app(
         cases,
         reports,
         records,
+        deliveries,
         api_keys,
         me,
     ):
         app.include_router(module.router)
-    app.include_router(console.router)
-    app.mount("/console/static", StaticFiles(directory=console.HERE / "static"), name="console")
+    for console_module in (console, console_ops, console_admin):
+        app.include_router(console_module.router)
+    static = console_pages.HERE / "static"
+    app.mount("/console/static", StaticFiles(directory=static), name="console")
 
     @app.get("/", include_in_schema=False)
     async def home() -> Response:

@@ -587,3 +587,59 @@ class RecordsRebuildPublic(Page):
     cases: int
     milestones: int
     failures: list[str]
+
+
+# ---------------------------------------------------------------------------- entitlement usage
+
+
+class EntitlementCasePublic(BaseModel):
+    """A case an entitlement's allowance took: `counted` in `cases_used`, or started
+    `over_allowance` (flagged, once the allowance was used up)."""
+
+    case_id: str
+    coverage: Literal["counted", "over_allowance"]
+    started_at: datetime
+    """When the case was counted against the allowance (its start through the API)."""
+
+
+class EntitlementCasesPublic(Page):
+    """An entitlement's usage, newest first; `count` is the number of rows in `data`."""
+
+    entitlement_id: int
+    data: list[EntitlementCasePublic]
+
+
+# ------------------------------------------------------------------------------- delivery log
+
+DeliveryStatus = Literal["sending", "pending", "delivered", "failed"]
+"""sending: an attempt is under way; pending: the last attempt failed and more will come;
+delivered; failed: given up (retries ran out or the handler's error was final)."""
+
+
+class DeliveryPublic(BaseModel):
+    """One action's delivery as the handlers log it, keyed by its idempotency key."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    idempotency_key: str
+    case_id: str
+    milestone: str
+    instance: int
+    kind: str
+    """success, warning or violation."""
+    level: int = Field(validation_alias="n")
+    """1-based position among the milestone's actions of this kind: the escalation level."""
+    handler: str
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None
+    due_at: datetime
+    first_attempt_at: datetime
+    last_attempt_at: datetime
+    delivered_at: datetime | None
+
+
+class DeliveriesPublic(Page):
+    """Deliveries, the latest attempt first; `count` is the number of rows in `data`."""
+
+    data: list[DeliveryPublic]

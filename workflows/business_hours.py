@@ -362,6 +362,10 @@ class _Index:
 _EMPTY = _Index(0, 0, [], [], [], [])
 
 
+_CHANGE_HORIZON = 366 * _DAY
+"""How far `next_change` looks for a close: a calendar open for longer counts as always open."""
+
+
 class BusinessCalendar:
     """Open-time arithmetic on one `BusinessHours` calendar.
 
@@ -475,6 +479,31 @@ class BusinessCalendar:
         if index.long_gaps:
             index.check_gaps_after(t, result)
         return _instant(result)
+
+    def next_change(self, at: datetime) -> datetime | None:
+        """When the calendar next closes (it is open at `at`) or opens (it is closed); None
+        when it stays open for more than a year from `at` (always open, in effect)."""
+        if self._always_open:
+            return None
+        t = _micros(at, "at")
+        if not self.is_open(at):
+            return self.next_open(at)
+        horizon = t + _CHANGE_HORIZON
+
+        def end_of_open(grown: _Index) -> int:
+            return grown.ends[bisect_right(grown.starts, t) - 1]
+
+        def settled(grown: _Index) -> bool:
+            # An interval that reaches the end of the index may go on into the next year.
+            return end_of_open(grown) < grown.hi or grown.hi > horizon
+
+        index = self._index
+        if not index.lo <= t < index.hi:
+            index = self._covering(t)
+        if not settled(index):
+            index = self._grown_forward(t, settled)
+        end = end_of_open(index)
+        return _instant(end) if end < index.hi and end <= horizon else None
 
     # ------------------------------------------------------------------------------ index
 

@@ -594,6 +594,9 @@ class ActionStatus(BaseModel):
     error: str | None = None
 
 
+MilestoneClock = Literal["running", "outside_hours", "paused", "not_started", "ended"]
+
+
 class MilestoneStatus(BaseModel):
     """One milestone instance as the tracker shows it (Salesforce's CaseMilestone)."""
 
@@ -628,6 +631,13 @@ class MilestoneStatus(BaseModel):
     fault: str | None = None
     """Why its deadlines cannot be computed (its calendar has no open time within ten years, or
     they lie past the years calendars cover): it runs no actions until it is completed."""
+    clock: MilestoneClock = "running"
+    """What its clock does as of the tracker's `as_of`: `running`; `outside_hours` (its calendar
+    is closed); `paused` (the case is); `not_started` (a sequential instance that starts at
+    `started_at`); `ended` (completed or cancelled)."""
+    clock_changes_at: datetime | None = None
+    """When it next starts or stops by itself: its calendar closes (running) or opens (outside
+    hours), or it starts (not started); None when nothing but a command changes it."""
 
 
 class CaseTracker(BaseModel):

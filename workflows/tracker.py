@@ -10,7 +10,13 @@ from datetime import datetime
 
 from workflows.business_time import UNANSWERABLE, ZERO, BusinessTime, stopped
 from workflows.case_state import CaseState, Instance
-from workflows.contract import CaseTracker, MilestoneStatus, SlaState, TimelineEvent
+from workflows.contract import (
+    CaseTracker,
+    MilestoneClock,
+    MilestoneStatus,
+    SlaState,
+    TimelineEvent,
+)
 
 
 def milestone_status(
@@ -27,6 +33,7 @@ def milestone_status(
         elapsed, target_at, fault = ZERO, None, fault or str(error)
     since = None if target_at is None or end <= target_at else end - target_at
     priority = state.fields.get("priority")
+    clock, clock_changes_at = _clock(time, instance, now)
     return MilestoneStatus(
         name=instance.milestone,
         instance=instance.number,
@@ -54,7 +61,27 @@ def milestone_status(
         or (None if priority is None or not instance.open else str(priority)),
         actions=list(instance.actions),
         fault=fault,
+        clock=clock,
+        clock_changes_at=clock_changes_at,
     )
+
+
+def _clock(
+    time: BusinessTime, instance: Instance, now: datetime
+) -> tuple[MilestoneClock, datetime | None]:
+    """What the instance's clock does at `now`, and when that changes by itself."""
+    if not instance.open:
+        return "ended", None
+    if instance.started_at > now:
+        return "not_started", instance.started_at
+    running = instance.segments[-1] if instance.segments else None
+    if instance.state == "paused" or running is None or running.end is not None:
+        return "paused", None
+    calendar = time.calendar(running.calendar)
+    try:
+        return ("running" if calendar.is_open(now) else "outside_hours"), calendar.next_change(now)
+    except UNANSWERABLE:
+        return "outside_hours", None
 
 
 def case_tracker(

@@ -1,26 +1,26 @@
-"""What the console's pages show of a case, computed from two tracker answers a second apart.
+"""What the console's pages show of a case, computed from its tracker.
 
-Why two: the tracker says how much business time remains as of an instant, not whether the clock
-runs right then (business hours may be closed). The difference between the answer as of `now`
-and as of `now + PROBE` is each clock's rate: 1 while it runs, 0 while it stands still. The page's
-script moves every figure by its rate and the wall clock, and fetches the tracker again at least
-every `REFRESH` and when a countdown reaches zero, so a clock that stops or starts (hours close or
-open, a rule pauses the case) shows within that time. Pure: no I/O, never reads the clock.
+Each milestone's `clock` says what its countdown does as of the tracker (running, standing
+still outside business hours or while paused, not started, ended) and `clock_changes_at` when
+that changes by itself (hours open or close). The page's script moves every figure by its rate
+and the wall clock, and fetches the tracker again when a countdown reaches zero, when a clock
+changes by itself, and at least every `REFRESH` (a command from elsewhere). Pure: no I/O, never
+reads the clock.
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from api.schemas import CaseSummary
-from workflows.contract import CaseTracker, MilestoneStatus, TimelineEvent
+from workflows.contract import CaseEntitlement, CaseTracker, MilestoneStatus, TimelineEvent
 
-PROBE = timedelta(seconds=1)
 REFRESH = timedelta(seconds=30)
 UTC_ZONE = "UTC"
 
 URGENCY = {"violated": 0, "at_risk": 1, "on_track": 2, "paused": 3, "done": 4}
-"""My cases: violated, then at risk, then the rest; each by next deadline."""
+"""My cases: violated, then at risk, then the rest."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class MilestoneView:
     target_in_zone: str | None
     zone: str
     completed_at: datetime | None
+    changes_at: datetime | None
+    """When its clock starts or stops by itself (business hours open or close)."""
     open: bool
 
 
@@ -74,135 +76,129 @@ class CaseView:
     refresh_in: float
     """Seconds until the page should ask for the tracker again."""
     timeline: list[TimelineEvent] = field(default_factory=list)
-
-    @property
-    def next_milestone(self) -> MilestoneView | None:
-        """The open milestone to watch: overdue ones first, then the least time remaining."""
-        running = [m for m in self.milestones if m.open and m.started_at <= self.as_of]
-        return min(
-            running,
-            key=lambda m: (not m.violated, m.remaining.seconds),
-            default=None,
-        )
-
-
-def _rate(now: timedelta | None, later: timedelta | None) -> int:
-    if now is None or later is None:
-        return 0
-    return 1 if (later - now) >= PROBE / 2 else 0
+    entitlement: CaseEntitlement | None = None
 
 
 def milestone_view(
-    now: MilestoneStatus,
-    later: MilestoneStatus | None,
-    as_of: datetime,
-    zone: str,
-    pause_reason: str | None = None,
+    status: MilestoneStatus, as_of: datetime, zone: str, pause_reason: str | None = None
 ) -> MilestoneView:
-    later = later or now
-    elapsed_rate = _rate(now.business_elapsed, later.business_elapsed)
-    open_ = now.state in ("active", "paused")
-    not_started = now.started_at > as_of
-    remaining_rate = -elapsed_rate if now.business_remaining > timedelta(0) else 0
-    ticking = open_ and remaining_rate != 0
+    running = status.clock == "running"
+    open_ = status.clock != "ended"
+    remaining_rate = -1 if running and status.business_remaining > timedelta(0) else 0
     overdue = None
-    if now.time_since_target is not None or (open_ and now.violated):
-        since = now.time_since_target or timedelta(0)
-        overdue = Figure(since.total_seconds(), _rate(since, later.time_since_target))
-    if now.state == "completed":
-        status = "Completed late" if now.violated else "Met"
-    elif now.state == "cancelled":
-        status = f"Cancelled: {now.cancel_reason}" if now.cancel_reason else "Cancelled"
-    elif not_started:
-        status = "Not started yet"
-    elif now.state == "paused":
-        status = f"Paused: {pause_reason}" if pause_reason else "Paused"
-    elif now.business_remaining <= timedelta(0):
-        status = "Violated: overdue"
-    elif ticking:
-        status = "Running"
+    if status.time_since_target is not None or (open_ and status.violated):
+        since = status.time_since_target or timedelta(0)
+        # Overdue time is calendar time since the target: it grows while the instance is open.
+        overdue = Figure(since.total_seconds(), 1 if open_ else 0)
+    if status.state == "completed":
+        words = "Completed late" if status.violated else "Met"
+    elif status.state == "cancelled":
+        words = f"Cancelled: {status.cancel_reason}" if status.cancel_reason else "Cancelled"
+    elif status.clock == "not_started":
+        words = "Not started yet"
+    elif status.clock == "paused":
+        words = f"Paused: {pause_reason}" if pause_reason else "Paused"
+    elif status.business_remaining <= timedelta(0):
+        words = "Violated: overdue"
+    elif running:
+        words = "Running"
     else:
-        status = "Stopped: outside business hours"
-    counting = "down" if ticking else "still"
+        words = "Stopped: outside business hours"
+    counting = "down" if remaining_rate else "still"
     if open_ and overdue is not None:
-        counting = "up" if overdue.rate else "still"
+        counting = "up"
     target_in_zone = None
-    if now.target_at is not None:
-        local = now.target_at.astimezone(ZoneInfo(zone))
+    if status.target_at is not None:
+        local = status.target_at.astimezone(ZoneInfo(zone))
         named = "" if local.tzname() == zone else f" ({zone})"
         target_in_zone = f"{local:%a %d %b %Y, %H:%M:%S} {local.tzname()}{named}"
     return MilestoneView(
-        name=now.name,
-        instance=now.instance,
-        color=now.color,
-        state=now.state,
-        violated=now.violated,
-        status=status,
-        ticking=ticking,
+        name=status.name,
+        instance=status.instance,
+        color=status.color,
+        state=status.state,
+        violated=status.violated,
+        status=words,
+        ticking=remaining_rate != 0,
         counting=counting,
-        remaining=Figure(now.business_remaining.total_seconds(), remaining_rate),
-        elapsed=Figure(now.business_elapsed.total_seconds(), elapsed_rate),
-        stopped=Figure(now.stopped.total_seconds(), _rate(now.stopped, later.stopped)),
+        remaining=Figure(status.business_remaining.total_seconds(), remaining_rate),
+        elapsed=Figure(status.business_elapsed.total_seconds(), 1 if running else 0),
+        stopped=Figure(status.stopped.total_seconds(), 1 if status.clock == "paused" else 0),
         overdue=overdue,
-        target=Figure(now.target.total_seconds()),
-        started_at=now.started_at,
-        target_at=now.target_at,
+        target=Figure(status.target.total_seconds()),
+        started_at=status.started_at,
+        target_at=status.target_at,
         target_in_zone=target_in_zone,
         zone=zone,
-        completed_at=now.completed_at,
+        completed_at=status.completed_at,
+        changes_at=status.clock_changes_at,
         open=open_,
     )
 
 
 def case_view(
-    now: CaseTracker,
-    later: CaseTracker,
-    zones: dict[str, str],
-    timeline: list[TimelineEvent] | None = None,
+    tracker: CaseTracker, zones: dict[str, str], timeline: list[TimelineEvent] | None = None
 ) -> CaseView:
-    """The case as of `now.as_of`, its rates from `later` (the tracker `PROBE` after), with each
-    milestone's calendar zone from `zones` (by milestone name; UTC when it has none)."""
-    following = {(m.name, m.instance): m for m in later.milestones}
+    """The case as of `tracker.as_of`, with each milestone's calendar zone from `zones` (by
+    milestone name; UTC when it has none)."""
     milestones = [
-        milestone_view(
-            m,
-            following.get((m.name, m.instance)),
-            now.as_of,
-            zones.get(m.name, UTC_ZONE),
-            now.pause_reason,
-        )
-        for m in now.milestones
+        milestone_view(m, tracker.as_of, zones.get(m.name, UTC_ZONE), tracker.pause_reason)
+        for m in tracker.milestones
     ]
     refresh = REFRESH.total_seconds()
     for m in milestones:
         if m.ticking:  # be there when it reaches zero (the violation)
             refresh = min(refresh, m.remaining.seconds + 1)
+        if m.open and m.changes_at is not None:  # and when hours open or close
+            refresh = min(refresh, (m.changes_at - tracker.as_of).total_seconds() + 1)
     return CaseView(
-        case_id=now.case_id,
-        process=now.process,
-        process_version=now.process_version,
-        sla_state=now.sla_state,
-        paused=now.paused,
-        pause_reason=now.pause_reason,
-        fields=dict(now.fields),
-        opened_at=now.opened_at,
-        closed_at=now.closed_at,
-        as_of=now.as_of,
+        case_id=tracker.case_id,
+        process=tracker.process,
+        process_version=tracker.process_version,
+        sla_state=tracker.sla_state,
+        paused=tracker.paused,
+        pause_reason=tracker.pause_reason,
+        fields=dict(tracker.fields),
+        opened_at=tracker.opened_at,
+        closed_at=tracker.closed_at,
+        as_of=tracker.as_of,
         milestones=milestones,
         refresh_in=max(refresh, 1.0),
         timeline=list(timeline or []),
+        entitlement=tracker.entitlement,
     )
 
 
-def urgency(view: CaseView) -> tuple[int, float]:
-    """Sort key of My cases: violated, at risk, then the others; each by next deadline."""
-    watched = view.next_milestone
-    deadline = watched.target_at.timestamp() if watched and watched.target_at else float("inf")
-    return URGENCY.get(view.sla_state, 5), deadline
+@dataclass(frozen=True)
+class CaseRow:
+    """A case in My cases, from the visibility store: its SLA state and the wall-clock time to
+    its next deadline (an instant the clock computed in business time; counting up once
+    passed). No deadline while paused or with no running milestone."""
+
+    summary: CaseSummary
+    deadline: Figure | None
+    overdue: bool
 
 
-def open_cases(summaries: list[CaseSummary]) -> list[CaseSummary]:
-    return [s for s in summaries if s.status == "running"]
+def case_rows(summaries: list[CaseSummary], now: datetime) -> list[CaseRow]:
+    """The open cases, violated first, then at risk, then the rest; each by next deadline."""
+    rows = []
+    for summary in summaries:
+        if summary.status != "running":
+            continue
+        deadline = None
+        overdue = False
+        if summary.next_deadline is not None and summary.sla_state != "paused":
+            left = (summary.next_deadline - now).total_seconds()
+            overdue = left < 0
+            deadline = Figure(abs(left), 1 if overdue else -1)
+        rows.append(CaseRow(summary, deadline, overdue))
+
+    def urgency(row: CaseRow) -> tuple[int, float]:
+        due = row.summary.next_deadline
+        return URGENCY.get(row.summary.sla_state or "", 5), due.timestamp() if due else math.inf
+
+    return sorted(rows, key=urgency)
 
 
 def duration_text(seconds: float) -> str:

@@ -1,7 +1,8 @@
 """Reads of the delivery log the action handlers keep: what became of each attempt of an action
-that is still retrying, which the case's workflow learns only when the retries end."""
+that is still retrying, which the case's workflow learns only when the retries end, and the log
+itself as ops list it (`delivery_log`)."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,3 +33,23 @@ def _records(session: Session, keys: Collection[str]) -> dict[str, DeliveryRecor
         return {}
     query = select(DeliveryRecord).where(DeliveryRecord.idempotency_key.in_(keys))
     return {record.idempotency_key: record for record in session.scalars(query)}
+
+
+def delivery_log(
+    session: Session,
+    *,
+    status: str | None,
+    case_id: str | None,
+    handler: str | None,
+    limit: int,
+) -> Sequence[DeliveryRecord]:
+    """The logged deliveries matching the filters, the latest attempt first."""
+    query = select(DeliveryRecord)
+    if status is not None:
+        query = query.where(DeliveryRecord.status == status)
+    if case_id is not None:
+        query = query.where(DeliveryRecord.case_id == case_id)
+    if handler is not None:
+        query = query.where(DeliveryRecord.handler == handler)
+    order = (DeliveryRecord.last_attempt_at.desc(), DeliveryRecord.idempotency_key)
+    return session.scalars(query.order_by(*order).limit(limit)).all()

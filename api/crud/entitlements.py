@@ -277,3 +277,17 @@ def cover_case(session: Session, *, entitlement_id: int, case_id: str) -> Covera
             raise NotFoundError(f"entitlement {entitlement_id} does not exist") from None
         return "counted" if first.counted else "over_allowance"
     return "counted" if counted else "over_allowance"
+
+
+def covered_cases(
+    session: Session, *, entitlement_id: int, limit: int
+) -> Sequence[EntitlementCaseRecord]:
+    """The cases the allowance of entitlement `entitlement_id` took (`cover_case`), newest
+    first: its usage, one row per case, counted or started over the allowance."""
+    get_entitlement(session, entitlement_id=entitlement_id)  # 404 rather than an empty page
+    return session.scalars(
+        select(EntitlementCaseRecord)
+        .where(EntitlementCaseRecord.entitlement_id == entitlement_id)
+        .order_by(EntitlementCaseRecord.started_at.desc(), EntitlementCaseRecord.case_id.desc())
+        .limit(limit)
+    ).all()

@@ -15,6 +15,8 @@ from api.crud import entitlements as crud
 from api.deps import DatabaseDep, ServicesDep
 from api.routes.responses import errors
 from api.schemas import (
+    EntitlementCasePublic,
+    EntitlementCasesPublic,
     EntitlementCreate,
     EntitlementPublic,
     EntitlementsPublic,
@@ -117,3 +119,29 @@ async def delete_entitlement(
 ) -> Response:
     await db.write(crud.delete_entitlement, entitlement_id=entitlement_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{entitlement_id}/cases", response_model=EntitlementCasesPublic, responses=errors(404))
+async def read_entitlement_cases(
+    request: Request,
+    db: DatabaseDep,
+    _: OpsKey,
+    entitlement_id: EntitlementId,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Response:
+    """The entitlement's usage: the cases its allowance took, newest first, each `counted` or
+    started `over_allowance`. Only entitlements with an allowance count cases."""
+
+    def read(session: Session) -> EntitlementCasesPublic:
+        rows = crud.covered_cases(session, entitlement_id=entitlement_id, limit=limit)
+        data = [
+            EntitlementCasePublic(
+                case_id=row.case_id,
+                coverage="counted" if row.counted else "over_allowance",
+                started_at=row.started_at,
+            )
+            for row in rows
+        ]
+        return EntitlementCasesPublic(entitlement_id=entitlement_id, data=data, count=len(data))
+
+    return await db.cached(request, read)

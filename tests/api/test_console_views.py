@@ -1,5 +1,5 @@
-"""The console's pure parts: what a milestone's clock does, read from two tracker answers a
-second apart (`api.console.views`), and the signed session cookie (`api.console.session`)."""
+"""The console's pure parts: what a milestone's countdown does, read from its tracker's clock
+(`api.console.views`), My cases' order, and the signed session cookie (`api.console.session`)."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from api.console.session import csrf_matches, decode, encode, new_session
-from api.console.views import milestone_view
-from workflows.contract import MilestoneStatus
+from api.console.views import Figure, case_rows, case_view, milestone_view
+from api.schemas import CaseSummary
+from workflows.contract import CaseTracker, MilestoneStatus, SlaState
 
 NOW = datetime(2026, 3, 6, 16, 30, tzinfo=UTC)
 S = timedelta(seconds=1)
@@ -34,19 +35,8 @@ def status(**fields: Any) -> MilestoneStatus:
     return MilestoneStatus(**{**base, **fields})
 
 
-def later(now: MilestoneStatus, elapsed: timedelta, **fields: Any) -> MilestoneStatus:
-    return now.model_copy(
-        update={
-            "business_elapsed": now.business_elapsed + elapsed,
-            "business_remaining": max(now.business_remaining - elapsed, timedelta(0)),
-            **fields,
-        }
-    )
-
-
 def test_a_running_clock_counts_down() -> None:
-    now = status()
-    view = milestone_view(now, later(now, S), NOW, "America/New_York")
+    view = milestone_view(status(), NOW, "America/New_York")
     assert (view.status, view.counting, view.remaining.rate, view.elapsed.rate) == (
         "Running",
         "down",
@@ -57,19 +47,22 @@ def test_a_running_clock_counts_down() -> None:
 
 
 def test_a_clock_outside_business_hours_stands_still_and_says_why() -> None:
-    now = status(target_at=NOW + timedelta(days=3))
-    view = milestone_view(now, later(now, timedelta(0)), NOW, "UTC")
-    assert (view.status, view.counting, view.remaining.rate) == (
+    opens = NOW + timedelta(days=2, hours=16)
+    now = status(target_at=NOW + timedelta(days=3), clock="outside_hours", clock_changes_at=opens)
+    view = milestone_view(now, NOW, "UTC")
+    assert (view.status, view.counting, view.remaining.rate, view.changes_at) == (
         "Stopped: outside business hours",
         "still",
         0,
+        opens,
     )
 
 
 def test_a_paused_clock_stands_still_and_counts_its_stopped_time() -> None:
-    now = status(state="paused", target_at=None)
-    view = milestone_view(now, later(now, timedelta(0), stopped=S), NOW, "UTC", "on a call")
-    assert (view.status, view.counting, view.stopped.rate) == ("Paused: on a call", "still", 1)
+    view = milestone_view(
+        status(state="paused", target_at=None, clock="paused"), NOW, "UTC", "call"
+    )
+    assert (view.status, view.counting, view.stopped.rate) == ("Paused: call", "still", 1)
 
 
 def test_an_overdue_clock_counts_up() -> None:
@@ -80,18 +73,81 @@ def test_an_overdue_clock_counts_up() -> None:
         target_at=NOW - timedelta(minutes=5),
         time_since_target=timedelta(minutes=5),
     )
-    view = milestone_view(
-        now, later(now, S, time_since_target=timedelta(minutes=5) + S), NOW, "UTC"
-    )
+    view = milestone_view(now, NOW, "UTC")
     assert view.overdue is not None
     assert (view.status, view.counting, view.overdue.rate) == ("Violated: overdue", "up", 1)
 
 
 @pytest.mark.parametrize(("violated", "shown"), [(False, "Met"), (True, "Completed late")])
 def test_a_completed_clock_says_whether_it_was_met(violated: bool, shown: str) -> None:
-    now = status(state="completed", violated=violated, completed_at=NOW)
-    view = milestone_view(now, now, NOW, "UTC")
+    done = status(state="completed", violated=violated, completed_at=NOW, clock="ended")
+    view = milestone_view(done, NOW, "UTC")
     assert (view.status, view.counting, view.open) == (shown, "still", False)
+
+
+def test_the_page_comes_back_when_a_clock_changes_or_runs_out() -> None:
+    closes = NOW + timedelta(minutes=20)
+    tracker = CaseTracker(
+        case_id="C-1",
+        process="Premium",
+        process_version=1,
+        sla_state="on_track",
+        fields={},
+        opened_at=NOW - timedelta(minutes=10),
+        closed_at=None,
+        paused=False,
+        pause_reason=None,
+        next_deadline=NOW + timedelta(minutes=50),
+        as_of=NOW,
+        as_of_source="caller",
+        milestones=[status(clock_changes_at=closes)],
+        pauses=[],
+    )
+    assert case_view(tracker, {}).refresh_in == 30  # at least every 30 s
+    soon = tracker.model_copy(update={"milestones": [status(clock_changes_at=NOW + 5 * S)]})
+    assert case_view(soon, {}).refresh_in == 6
+    due = status(business_remaining=3 * S)
+    assert case_view(tracker.model_copy(update={"milestones": [due]}), {}).refresh_in == 4
+
+
+def summary(case_id: str, state: SlaState, deadline: datetime | None) -> CaseSummary:
+    return CaseSummary(
+        case_id=case_id,
+        workflow_id=f"case-{case_id}",
+        status="running",
+        sla_state=state,
+        next_deadline=deadline,
+        process="Premium",
+        priority=None,
+        account_id=None,
+        started_at=NOW,
+        closed_at=None,
+    )
+
+
+def test_my_cases_puts_violated_then_at_risk_first_each_by_deadline() -> None:
+    rows = case_rows(
+        [
+            summary("on-track", "on_track", NOW + timedelta(minutes=5)),
+            summary("at-risk-later", "at_risk", NOW + timedelta(hours=2)),
+            summary("paused", "paused", None),
+            summary("violated", "violated", NOW - timedelta(minutes=3)),
+            summary("at-risk-sooner", "at_risk", NOW + timedelta(hours=1)),
+            summary("closed", "done", None).model_copy(update={"status": "completed"}),
+        ],
+        NOW,
+    )
+    assert [row.summary.case_id for row in rows] == [
+        "violated",
+        "at-risk-sooner",
+        "at-risk-later",
+        "on-track",
+        "paused",
+    ]
+    overdue = rows[0]
+    assert (overdue.overdue, overdue.deadline) == (True, Figure(180.0, 1))
+    assert rows[1].deadline == Figure(3600.0, -1)
+    assert rows[-1].deadline is None
 
 
 def test_a_session_cookie_holds_only_what_was_signed() -> None:

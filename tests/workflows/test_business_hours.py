@@ -451,3 +451,33 @@ def test_a_question_grows_an_index_that_covers_it_when_another_thread_moved_the_
     assert _Interleaved(hours, elsewhere).next_open(at(BERLIN, 2030, 12, 31, 18)) == at(
         BERLIN, 2031, 1, 1, 8
     )
+
+
+def test_next_change_is_the_close_or_the_next_open_across_a_weekend_and_a_new_year() -> None:
+    london = BusinessCalendar(
+        BusinessHours(
+            name="London",
+            time_zone="Europe/London",
+            weekly={day: [("09:00", "17:00")] for day in WEEKDAYS[:5]},
+        )
+    )
+    friday = datetime(2026, 3, 6, 16, 30, tzinfo=UTC)
+    assert london.next_change(friday) == datetime(2026, 3, 6, 17, tzinfo=UTC)
+    assert london.next_change(datetime(2026, 3, 6, 17, tzinfo=UTC)) == datetime(
+        2026, 3, 9, 9, tzinfo=UTC
+    )
+    # Open around the clock but for New Year's Day: the close is a year-end away, past the
+    # year the question starts in.
+    new_year = BusinessCalendar(
+        BusinessHours(
+            name="24x7 but New Year",
+            time_zone="UTC",
+            always_open=True,
+            holidays=[Holiday(date=date(2027, 1, 1), name="New Year")],
+        )
+    )
+    assert new_year.next_change(datetime(2026, 12, 30, tzinfo=UTC)) == datetime(
+        2027, 1, 1, tzinfo=UTC
+    )
+    always = BusinessCalendar(BusinessHours(name="24x7", time_zone="UTC", always_open=True))
+    assert always.next_change(friday) is None

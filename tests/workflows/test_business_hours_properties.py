@@ -176,3 +176,22 @@ def test_next_open_is_open_and_nothing_opens_before_it(
     assert calendar.is_open(opened)
     assert calendar.between(at, opened) == timedelta(0)
     assert calendar.is_open(at) is (opened == at)
+
+
+@PROPERTY
+@given(calendars(), instants)
+def test_next_change_is_where_open_turns_closed_or_closed_open(
+    calendar: BusinessCalendar, at: datetime
+) -> None:
+    """Up to `next_change` the calendar stays as it is at `at` (all open or all closed), and
+    there it turns; None only when it stays open for more than a year."""
+    change = calendar.next_change(at)
+    if change is None:
+        assert calendar.is_open(at)
+        year = timedelta(days=366)
+        assert calendar.between(at, at + year) == year
+        return
+    assert change > at
+    open_now = calendar.is_open(at)
+    assert calendar.between(at, change) == ((change - at) if open_now else timedelta(0))
+    assert calendar.is_open(change) is not open_now

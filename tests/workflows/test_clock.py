@@ -671,3 +671,25 @@ def run(
             return complete(clock, "First Response", at, now)[1]
         case _:
             return complete(clock, "Resolution", at, now)[1]
+
+
+def test_the_tracker_says_what_each_clock_does_and_when_that_changes() -> None:
+    """Stormhaven's New York hours: Friday 16:30 EST runs until 17:00, then stands still until
+    Monday 09:00; a pause stops it; a completion ends it."""
+    friday = FRIDAY_1630
+    clock = CaseClock.open_case(premium_case(), friday)
+    first = clock.tracker(friday, asked=True).milestones[0]
+    assert (first.clock, first.clock_changes_at) == ("running", ny(2026, 3, 6, 17))
+    evening = friday + timedelta(hours=1)
+    clock.advance(evening)
+    later = clock.tracker(evening, asked=True).milestones[0]
+    assert (later.clock, later.clock_changes_at) == (
+        "outside_hours",
+        ny(2026, 3, 9, 9),  # 09:00 EDT: the clocks went forward on Sunday
+    )
+    clock.apply(Pause(reason="on a call"), evening)
+    paused = clock.tracker(evening, asked=True).milestones[0]
+    assert (paused.clock, paused.clock_changes_at) == ("paused", None)
+    clock.apply(CompleteMilestone(milestone="First Response"), evening)
+    done = clock.tracker(evening, asked=True).milestones[0]
+    assert (done.clock, done.clock_changes_at) == ("ended", None)
