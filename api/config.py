@@ -9,9 +9,9 @@ from database.engine import DEFAULT_DATABASE_URL
 
 MIN_ADMIN_KEY_LENGTH = 32
 """Outside development the bootstrap admin key is a random secret, never a word."""
-CONSOLE_OWNER_FIELDS = ("owner", "account_id", "priority")
-"""The case fields published as search attributes (`workflows.search_attributes`), so a listing
-can filter on them."""
+CONSOLE_OWNER_FIELDS = ("owner", "account_id")
+"""The case fields the case's milestone record keeps (`workflows.records.CaseRecord`), so "My
+cases" can filter on them with one indexed query."""
 
 
 class ApiSettings(BaseSettings):
@@ -43,16 +43,16 @@ class ApiSettings(BaseSettings):
     sla_console_session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
     """How long a console sign-in lasts."""
     sla_console_owner_field: str = "owner"
-    """The case field that "My cases" filters on: one the workflow publishes as a search
-    attribute (`owner`, `account_id` or `priority`)."""
+    """The case field that "My cases" filters on: one the case's record keeps (`owner` or
+    `account_id`)."""
 
     @field_validator("sla_console_owner_field")
     @classmethod
     def _searchable_owner_field(cls, value: str) -> str:
         if value not in CONSOLE_OWNER_FIELDS:
             raise ValueError(
-                f"SLA_CONSOLE_OWNER_FIELD {value!r} is not a case field the visibility store "
-                f"knows: use one of {', '.join(CONSOLE_OWNER_FIELDS)}"
+                f"SLA_CONSOLE_OWNER_FIELD {value!r} is not a case field the case records "
+                f"keep: use one of {', '.join(CONSOLE_OWNER_FIELDS)}"
             )
         return value
 

@@ -9,6 +9,7 @@ console under `/console` (`api.console`; `GET /` leads there).
 Temporal client of their own through `app.state.services`).
 """
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -70,6 +71,10 @@ def create_app(
             await run_in_threadpool(upgrade, settings.database_url)
         if not settings.sla_admin_key:
             log.warning("SLA_ADMIN_KEY is not set: only API keys already stored will work")
+        # What was loaded to start (modules, the app, the templates) lives as long as the
+        # process: keep it out of the collector's full passes, which otherwise stall requests.
+        gc.collect()
+        gc.freeze()
         yield
 
     app = FastAPI(

@@ -292,6 +292,8 @@ class MilestoneRecordRow(Base):
         ),
         Index("ix_milestone_record_account_started", "account_id", "started_at"),
         Index("ix_milestone_record_open", "state", "target_at"),
+        # A case's running instances by target: its next deadline in one seek ("My cases").
+        Index("ix_milestone_record_case_open", "case_id", "state", "target_at"),
     )
 
     case_id: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -326,13 +328,17 @@ class CaseRecordRow(Base):
     """A case as reports read it (the contract's `workflows.records.CaseRecord`)."""
 
     __tablename__ = "case_record"
-    __table_args__ = (Index("ix_case_record_account_opened", "account_id", "opened_at"),)
+    __table_args__ = (
+        Index("ix_case_record_account_opened", "account_id", "opened_at"),
+        Index("ix_case_record_owner_open", "owner", "closed_at"),
+    )
 
     case_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     account_id: Mapped[str | None] = mapped_column(String(200))
     process: Mapped[str] = mapped_column(String(100))
     process_version: Mapped[int] = mapped_column(Integer)
     entitlement: Mapped[str | None] = mapped_column(String(100), default=None)
+    owner: Mapped[str | None] = mapped_column(String(200), default=None)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sla_state: Mapped[str] = mapped_column(String(20))

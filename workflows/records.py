@@ -71,6 +71,8 @@ class CaseRecord(BaseModel):
     process: str
     process_version: int
     entitlement: str | None = None
+    owner: str | None = None
+    """The case's `owner` field (an agent or a queue): what the console's "My cases" reads."""
     opened_at: datetime
     closed_at: datetime | None
     sla_state: SlaState
@@ -100,6 +102,7 @@ def records_of(tracker: CaseTracker) -> tuple[CaseRecord, list[MilestoneRecord]]
         process=tracker.process,
         process_version=tracker.process_version,
         entitlement=_entitlement(tracker),
+        owner=None if tracker.fields.get("owner") is None else str(tracker.fields["owner"]),
         opened_at=tracker.opened_at,
         closed_at=tracker.closed_at,
         sla_state=tracker.sla_state,

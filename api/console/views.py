@@ -11,9 +11,10 @@ reads the clock.
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from api.schemas import CaseSummary
+from api.crud.reports import OpenCase
 from workflows.contract import CaseEntitlement, CaseTracker, MilestoneStatus, TimelineEvent
 
 REFRESH = timedelta(seconds=30)
@@ -171,32 +172,44 @@ def case_view(
 
 @dataclass(frozen=True)
 class CaseRow:
-    """A case in My cases, from the visibility store: its SLA state and the wall-clock time to
-    its next deadline (an instant the clock computed in business time; counting up once
-    passed). No deadline while paused or with no running milestone."""
+    """A case in My cases: its SLA state and the wall-clock time to its next deadline (an
+    instant the clock computed in business time; counting up once passed). No deadline while
+    paused or with no running milestone."""
 
-    summary: CaseSummary
+    case: OpenCase
     deadline: Figure | None
     overdue: bool
+    href: str
+    """Its case page. Computed here, as the words below: a page lists hundreds of rows, and
+    each filter or macro call in the template costs more than the row's own text."""
+    state_words: str
+    deadline_text: str
 
 
-def case_rows(summaries: list[CaseSummary], now: datetime) -> list[CaseRow]:
-    """The open cases, violated first, then at risk, then the rest; each by next deadline."""
+def case_rows(cases: list[OpenCase], now: datetime) -> list[CaseRow]:
+    """Violated first, then at risk, then the rest; each by next deadline."""
     rows = []
-    for summary in summaries:
-        if summary.status != "running":
-            continue
+    for case in cases:
         deadline = None
         overdue = False
-        if summary.next_deadline is not None and summary.sla_state != "paused":
-            left = (summary.next_deadline - now).total_seconds()
+        if case.next_deadline is not None and case.sla_state != "paused":
+            left = (case.next_deadline - now).total_seconds()
             overdue = left < 0
             deadline = Figure(abs(left), 1 if overdue else -1)
-        rows.append(CaseRow(summary, deadline, overdue))
+        rows.append(
+            CaseRow(
+                case,
+                deadline,
+                overdue,
+                href=f"/console/cases/{quote(case.case_id, safe='')}",
+                state_words=case.sla_state.replace("_", " "),
+                deadline_text=duration_text(deadline.seconds) if deadline else "",
+            )
+        )
 
     def urgency(row: CaseRow) -> tuple[int, float]:
-        due = row.summary.next_deadline
-        return URGENCY.get(row.summary.sla_state or "", 5), due.timestamp() if due else math.inf
+        due = row.case.next_deadline
+        return URGENCY.get(row.case.sla_state, 5), due.timestamp() if due else math.inf
 
     return sorted(rows, key=urgency)
 

@@ -10,14 +10,15 @@ completed_late + violated_open), None when that is 0; times to complete are busi
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.crud.shared import name_key
-from database.models import MilestoneRecordRow, MilestoneTypeRecord
+from database.models import CaseRecordRow, MilestoneRecordRow, MilestoneTypeRecord
 
 GroupBy = Literal[
     "milestone_type",
@@ -270,3 +271,78 @@ def at_risk(
         .order_by(cast(Record.target_at.is_(None), Integer), Record.target_at, Record.case_id)
         .limit(limit)
     ).all()
+
+
+URGENT_FIRST = ("violated", "at_risk", "on_track", "paused")
+"""The order of "My cases": violated, at risk, on track, paused; each by next deadline."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    """An open case as "My cases" lists it."""
+
+    case_id: str
+    sla_state: str
+    process: str
+    account_id: str | None
+    next_deadline: datetime | None
+
+
+def open_cases(
+    session: Session, *, owner: str | None, account_id: str | None, limit: int
+) -> list[OpenCase]:
+    """Open cases (no `closed_at` in their record) of an owner or an account, or all of them,
+    each with its next deadline: the earliest target of its running (`active`) instances, a
+    missed one included, as the case's `NextDeadline` search attribute has it. The most urgent
+    first (`URGENT_FIRST`, then by next deadline), so `limit` keeps the ones that matter."""
+    case_record = CaseRecordRow
+    listed: list[ColumnElement[bool]] = [case_record.closed_at.is_(None)]
+    if owner is not None:
+        listed.append(case_record.owner == owner)
+    if account_id is not None:
+        listed.append(case_record.account_id == account_id)
+    # One index seek per listed case (`ix_milestone_record_case_open`), never a pass over the
+    # open instances of every case; wrapped so the ordering can name the result (PostgreSQL
+    # takes no output name inside an ORDER BY expression).
+    due = (
+        select(func.min(Record.target_at))
+        .where(
+            Record.case_id == case_record.case_id,
+            Record.state == "active",
+            Record.target_at.is_not(None),
+        )
+        .correlate(case_record)
+        .scalar_subquery()
+    )
+    listing = (
+        select(
+            case_record.case_id,
+            case_record.sla_state,
+            case_record.process,
+            case_record.account_id,
+            due.label("next_deadline"),
+        )
+        .where(*listed)
+        .subquery()
+    )
+    urgency = case(
+        *((listing.c.sla_state == state, rank) for rank, state in enumerate(URGENT_FIRST)),
+        else_=len(URGENT_FIRST),
+    )
+    deadline = listing.c.next_deadline
+    rows = session.execute(
+        select(listing)
+        .order_by(urgency, deadline.is_(None), deadline, listing.c.case_id)
+        .limit(limit)
+    )
+    return [
+        OpenCase(case_id, sla_state, process, account, _aware(at))
+        for case_id, sla_state, process, account, at in rows
+    ]
+
+
+def _aware(instant: datetime | None) -> datetime | None:
+    """MIN() over a UTC column comes back naive from SQLite."""
+    return (
+        instant.replace(tzinfo=UTC) if instant is not None and instant.tzinfo is None else instant
+    )

@@ -8,8 +8,8 @@ import pytest
 
 from api.console.session import csrf_matches, decode, encode, new_session
 from api.console.views import Figure, case_rows, case_view, milestone_view
-from api.schemas import CaseSummary
-from workflows.contract import CaseTracker, MilestoneStatus, SlaState
+from api.crud.reports import OpenCase
+from workflows.contract import CaseTracker, MilestoneStatus
 
 NOW = datetime(2026, 3, 6, 16, 30, tzinfo=UTC)
 S = timedelta(seconds=1)
@@ -110,34 +110,22 @@ def test_the_page_comes_back_when_a_clock_changes_or_runs_out() -> None:
     assert case_view(tracker.model_copy(update={"milestones": [due]}), {}).refresh_in == 4
 
 
-def summary(case_id: str, state: SlaState, deadline: datetime | None) -> CaseSummary:
-    return CaseSummary(
-        case_id=case_id,
-        workflow_id=f"case-{case_id}",
-        status="running",
-        sla_state=state,
-        next_deadline=deadline,
-        process="Premium",
-        priority=None,
-        account_id=None,
-        started_at=NOW,
-        closed_at=None,
-    )
+def open_case(case_id: str, state: str, deadline: datetime | None) -> OpenCase:
+    return OpenCase(case_id, state, "Premium", None, deadline)
 
 
 def test_my_cases_puts_violated_then_at_risk_first_each_by_deadline() -> None:
     rows = case_rows(
         [
-            summary("on-track", "on_track", NOW + timedelta(minutes=5)),
-            summary("at-risk-later", "at_risk", NOW + timedelta(hours=2)),
-            summary("paused", "paused", None),
-            summary("violated", "violated", NOW - timedelta(minutes=3)),
-            summary("at-risk-sooner", "at_risk", NOW + timedelta(hours=1)),
-            summary("closed", "done", None).model_copy(update={"status": "completed"}),
+            open_case("on-track", "on_track", NOW + timedelta(minutes=5)),
+            open_case("at-risk-later", "at_risk", NOW + timedelta(hours=2)),
+            open_case("paused", "paused", NOW + timedelta(minutes=1)),
+            open_case("violated", "violated", NOW - timedelta(minutes=3)),
+            open_case("at-risk-sooner", "at_risk", NOW + timedelta(hours=1)),
         ],
         NOW,
     )
-    assert [row.summary.case_id for row in rows] == [
+    assert [row.case.case_id for row in rows] == [
         "violated",
         "at-risk-sooner",
         "at-risk-later",
