@@ -125,6 +125,37 @@ def process(
             child.kill()
 
 
+def stack_env(work: Path, temporal_port: int, cases: int) -> dict[str, str]:
+    """The environment of the benchmark's worker and API: its dev server, a SQLite config
+    database in `work`, the admin key, and a workflow cache that holds every case."""
+    return {
+        **os.environ,
+        "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+        "TEMPORAL_TASK_QUEUE": TASK_QUEUE,
+        "DATABASE_URL": f"sqlite:///{work / 'sla.sqlite'}",
+        "SLA_ADMIN_KEY": ADMIN_KEY,
+        "SLA_MAX_CACHED_WORKFLOWS": str(max(2 * cases, 500)),
+    }
+
+
+def uvicorn_command(port: int, extra: Sequence[str] = ()) -> list[str]:
+    """One API process on `port`, quiet, keeping connections alive between requests."""
+    return [
+        str(Path(sys.executable).parent / "uvicorn"),
+        "api.main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--timeout-keep-alive",
+        "60",
+        *extra,
+    ]
+
+
 async def wait_healthy(connection: HttpConnection, within: float = 60) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -242,29 +273,8 @@ async def run(args: argparse.Namespace, work: Path) -> list[Cell]:
     from workflows.contract import case_workflow_id
 
     temporal_port, api_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
-        "TEMPORAL_TASK_QUEUE": TASK_QUEUE,
-        "DATABASE_URL": f"sqlite:///{work / 'sla.sqlite'}",
-        "SLA_ADMIN_KEY": ADMIN_KEY,
-        "SLA_MAX_CACHED_WORKFLOWS": str(max(2 * args.cases, 500)),
-    }
-    bin_dir = Path(sys.executable).parent
-    uvicorn = [
-        str(bin_dir / "uvicorn"),
-        "api.main:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(api_port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--timeout-keep-alive",
-        "60",
-        *args.uvicorn,
-    ]
+    env = stack_env(work, temporal_port, args.cases)
+    uvicorn = uvicorn_command(api_port, args.uvicorn)
     with (
         dev_server(work / "temporal", port=temporal_port, ui_port=None),
         process([sys.executable, "-m", "worker"], env, work / "worker.log"),

@@ -69,12 +69,13 @@ async def run(args: argparse.Namespace, work: Path) -> list[Cell]:
 
     from benchmarks.api import (
         ADMIN_KEY,
-        TASK_QUEUE,
         HttpConnection,
         configure,
         free_port,
         measure,
         process,
+        stack_env,
+        uvicorn_command,
         wait_healthy,
     )
     from temporal_connection.dev_server import dev_server, wait_for_port
@@ -83,27 +84,8 @@ async def run(args: argparse.Namespace, work: Path) -> list[Cell]:
     from workflows.converter import DATA_CONVERTER
 
     temporal_port, api_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
-        "TEMPORAL_TASK_QUEUE": TASK_QUEUE,
-        "DATABASE_URL": f"sqlite:///{work / 'sla.sqlite'}",
-        "SLA_ADMIN_KEY": ADMIN_KEY,
-        "SLA_MAX_CACHED_WORKFLOWS": str(max(2 * args.cases, 500)),
-    }
-    uvicorn = [
-        str(Path(sys.executable).parent / "uvicorn"),
-        "api.main:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(api_port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--timeout-keep-alive",
-        "60",
-    ]
+    env = stack_env(work, temporal_port, args.cases)
+    uvicorn = uvicorn_command(api_port)
     with (
         dev_server(work / "temporal", port=temporal_port, ui_port=None),
         process([sys.executable, "-m", "worker"], env, work / "worker.log"),
