@@ -29,6 +29,7 @@ import contextlib
 import json
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -383,21 +384,28 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="more uvicorn options, e.g. --uvicorn --loop asyncio --http h11",
     )
     args = parser.parse_args(argv)
-    # Run as a script, this file's folder comes first on sys.path, and this module's name would
-    # shadow the `api` package the worker imports: look in the project root instead.
+    report(in_work_directory("sla-bench-api-", run, args), args)
+
+
+def in_work_directory(
+    prefix: str,
+    scenario: Callable[[argparse.Namespace, Path], Awaitable[list[Cell]]],
+    args: argparse.Namespace,
+) -> list[Cell]:
+    """Run `scenario` in a new work directory (kept with `--keep`, for its logs), with the
+    project root, not the benchmarks folder, first on sys.path."""
+    # Run as a script, the benchmarks folder comes first on sys.path, and `benchmarks/api.py`
+    # would shadow the `api` package the worker imports: look in the project root instead.
     here = Path(__file__).resolve().parent
     sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != here]
-    work = Path(tempfile.mkdtemp(prefix="sla-bench-api-"))
+    work = Path(tempfile.mkdtemp(prefix=prefix))
     try:
-        cells = asyncio.run(run(args, work))
+        return asyncio.run(scenario(args, work))
     finally:
         if args.keep:
             print(f"logs in {work}")
         else:
-            import shutil
-
             shutil.rmtree(work, ignore_errors=True)
-    report(cells, args)
 
 
 if __name__ == "__main__":

@@ -28,9 +28,7 @@ import asyncio
 import os
 import platform
 import re
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -201,18 +199,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
     parser.add_argument("--keep", action="store_true", help="keep the work directory and logs")
     args = parser.parse_args(argv)
-    # As in benchmarks/api.py: this folder must not shadow the project's `api` package.
-    here = Path(__file__).resolve().parent
-    sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != here]
-    work = Path(tempfile.mkdtemp(prefix="sla-bench-console-"))
-    try:
-        cells = asyncio.run(run(args, work))
-    finally:
-        if args.keep:
-            print(f"work directory kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    report(cells, args)
+    # The project root, not this folder, must come first on sys.path to import the benchmarks.
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.api import in_work_directory
+
+    report(in_work_directory("sla-bench-console-", run, args), args)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.caches import VersionCache
 from api.crud.business_hours import business_hours_of, calendars_named
-from api.crud.entitlements import entitlements_of
+from api.crud.entitlements import entitlement_named, entitlements_of
 from api.crud.processes import get_version, process_named
 from api.crud.shared import name_key
 from api.errors import ConflictError, InvalidInputError, NotFoundError
@@ -157,11 +157,9 @@ def process_change(
     (a changed entitlement reaches a running case only this way)."""
     definition = _version(session, name=process, version=version, cache=cache)
     if entitlement is not None and entitlement.name is not None:
-        query = select(EntitlementRecord).where(
-            EntitlementRecord.account_id == entitlement.account_id,
-            EntitlementRecord.name_key == name_key(entitlement.name),
+        record = entitlement_named(
+            session, account_id=entitlement.account_id, name=entitlement.name
         )
-        record = session.scalars(query).first()
         if record is not None and record.business_hours is not None:
             definition = definition.model_copy(
                 update={"business_hours": record.business_hours.name}

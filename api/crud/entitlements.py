@@ -101,11 +101,14 @@ def entitlements_of(
     return [entitlement_of(record, zones[record.id]) for record in records]
 
 
-def _name_in_use(session: Session, account_id: str | None, key: str) -> bool:
-    clash = select(EntitlementRecord.id).where(
-        EntitlementRecord.account_id == account_id, EntitlementRecord.name_key == key
+def entitlement_named(
+    session: Session, *, account_id: str | None, name: str
+) -> EntitlementRecord | None:
+    """The entitlement of `account_id` (None: the defaults) named `name`, case-insensitively."""
+    found = select(EntitlementRecord).where(
+        EntitlementRecord.account_id == account_id, EntitlementRecord.name_key == name_key(name)
     )
-    return session.scalar(clash) is not None
+    return session.scalars(found).first()
 
 
 def _name_taken(name: str, account_id: str | None) -> str:
@@ -161,7 +164,7 @@ def create_entitlement(session: Session, *, body: EntitlementCreate) -> Entitlem
         raise InvalidFieldsError(problems)
     key = name_key(body.name)
     taken = _name_taken(body.name, body.account_id)
-    if _name_in_use(session, body.account_id, key):
+    if entitlement_named(session, account_id=body.account_id, name=body.name) is not None:
         raise ConflictError(taken)
     record = EntitlementRecord(
         name=body.name,
@@ -209,8 +212,9 @@ def update_entitlement(
         raise InvalidInputError(str(error), ("body", field)) from None
     name = changes.name if "name" in given and changes.name is not None else record.name
     taken = _name_taken(name, record.account_id)
-    if name_key(name) != record.name_key and _name_in_use(
-        session, record.account_id, name_key(name)
+    if (
+        name_key(name) != record.name_key
+        and entitlement_named(session, account_id=record.account_id, name=name) is not None
     ):
         raise ConflictError(taken)
     record.name, record.name_key = name, name_key(name)

@@ -21,6 +21,7 @@ from api.console.admin.forms import (
     message,
     or_none,
     problems_of,
+    save_refused,
     saved_notice,
 )
 from api.console.admin.processes import criteria_words
@@ -209,10 +210,7 @@ async def create_entitlement(request: Request, services: ServicesDep, db: Databa
         try:
             await db.write(entitlements_crud.create_entitlement, body=body)
         except SlaError as error:
-            status_code = error.status_code
-            problems = problems_of(error, ENTITLEMENT_FIELDS)
-            if error.status_code == 409:
-                problems = {"name": [error.message]}
+            status_code, problems = save_refused(error, ENTITLEMENT_FIELDS)
         else:
             return RedirectResponse("/console/admin/entitlements?saved=created", status_code=303)
     return await _entitlement_form_page(
@@ -270,10 +268,7 @@ async def update_entitlement(
                 entitlements_crud.update_entitlement, entitlement_id=entitlement_id, changes=body
             )
         except SlaError as error:
-            status_code = error.status_code
-            problems = problems_of(error, ENTITLEMENT_FIELDS)
-            if error.status_code == 409:
-                problems = {"name": [error.message]}
+            status_code, problems = save_refused(error, ENTITLEMENT_FIELDS)
         else:
             return RedirectResponse("/console/admin/entitlements?saved=saved", status_code=303)
     return await _entitlement_form_page(

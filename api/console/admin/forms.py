@@ -75,6 +75,15 @@ def problems_of(error: ValidationError | SlaError, fields: Iterable[str]) -> Pro
     return found
 
 
+def save_refused(error: ValidationError | SlaError, fields: Iterable[str]) -> tuple[int, Problems]:
+    """The status and messages of a refused create or update. A 409 is a name already taken
+    (the only conflict these forms meet): it is shown at the name."""
+    if isinstance(error, SlaError) and error.status_code == 409:
+        return 409, {"name": [error.message]}
+    status = error.status_code if isinstance(error, SlaError) else 422
+    return status, problems_of(error, fields)
+
+
 def or_none(form: dict[str, str], name: str) -> str | None:
     value = form.get(name, "").strip()
     return value or None

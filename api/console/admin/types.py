@@ -21,6 +21,7 @@ from api.console.admin.forms import (
     or_none,
     problems_of,
     record_level,
+    save_refused,
     saved_notice,
 )
 from api.console.pages import Visit, page, signed_in
@@ -146,6 +147,18 @@ def _back_to_types(level: dict[str, str | None], saved: str) -> Response:
     return RedirectResponse(f"/console/admin/types?{query}&saved={saved}#types", status_code=303)
 
 
+def _type_values(form: dict[str, str]) -> dict[str, object]:
+    """What the create and the edit form of a type both post, as the API's models take it."""
+    return {
+        "name": form.get("name", "").strip(),
+        "color": form.get("color", ""),
+        "description": form.get("description", "").strip(),
+        "reporting_category": or_none(form, "reporting_category"),
+        "recurrence": form.get("recurrence", "none"),
+        "active": form.get("active") == "on",
+    }
+
+
 @router.post("/types")
 async def create_type(request: Request, services: ServicesDep, db: DatabaseDep) -> Response:
     posted = await admin_form(request, services)
@@ -154,23 +167,10 @@ async def create_type(request: Request, services: ServicesDep, db: DatabaseDep) 
     visit, form = posted
     level = level_of(form)
     try:
-        body = MilestoneTypeCreate.model_validate(
-            {
-                **level,
-                "name": form.get("name", "").strip(),
-                "color": form.get("color", ""),
-                "description": form.get("description", "").strip(),
-                "reporting_category": or_none(form, "reporting_category"),
-                "recurrence": form.get("recurrence", "none"),
-                "active": form.get("active") == "on",
-            }
-        )
+        body = MilestoneTypeCreate.model_validate({**level, **_type_values(form)})
         await db.write(types_crud.create_milestone_type, body=body)
     except (ValidationError, SlaError) as error:
-        status = error.status_code if isinstance(error, SlaError) else 422
-        problems = problems_of(error, TYPE_FIELDS)
-        if isinstance(error, SlaError) and error.status_code == 409:
-            problems = {"name": [error.message]}  # the only conflict: a name taken here
+        status, problems = save_refused(error, TYPE_FIELDS)
         return await _types_page(
             request, services, db, visit, level, status_code=status, problems=problems, values=form
         )
@@ -285,22 +285,10 @@ async def update_type(
         return posted
     visit, form = posted
     try:
-        changes = MilestoneTypeUpdate.model_validate(
-            {
-                "name": form.get("name", "").strip(),
-                "color": form.get("color", ""),
-                "description": form.get("description", "").strip(),
-                "reporting_category": or_none(form, "reporting_category"),
-                "recurrence": form.get("recurrence", "none"),
-                "active": form.get("active") == "on",
-            }
-        )
+        changes = MilestoneTypeUpdate.model_validate(_type_values(form))
         record = await db.write(types_crud.update_milestone_type, type_id=type_id, changes=changes)
     except (ValidationError, SlaError) as error:
-        status = error.status_code if isinstance(error, SlaError) else 422
-        problems = problems_of(error, TYPE_FIELDS)
-        if isinstance(error, SlaError) and error.status_code == 409:
-            problems = {"name": [error.message]}
+        status, problems = save_refused(error, TYPE_FIELDS)
         return await _type_edit_page(
             request,
             services,
