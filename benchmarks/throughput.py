@@ -19,7 +19,10 @@ and an activity `noop` that every action of the benchmark uses: it reports each 
    only a command ends it, so the benchmark sends the `close` update as soon as the worker
    reports a case's third action, and that cost counts. Done is the workflow's close time on the
    server, for both; throughput is N / (last close - first start request). Events, workflow
-   tasks and timings come from the histories; CPU seconds from /proc.
+   tasks and timings come from the histories; CPU seconds from /proc. With `--bare-like-case`
+   the bare workflow also writes its milestone records (the case's own writer) and ends by the
+   same `close` update: a hand-written workflow doing the case's bookkeeping, so the ratio is
+   what the engine itself costs.
 3. Lateness: N cases, case i due at T0 + i * spread / N (every 0.6 s over 10 minutes at full
    size), started in due order at `--start-rate` per second so all are open at T0; percentiles
    of each action's activity start against its due instant, and where the lateness comes from.
@@ -585,6 +588,7 @@ async def saturation(
     tag: str,
     regular: bool,
     from_request: bool,
+    like_case: bool,
 ) -> Batch:
     """Start `n` workflows of `kind` ("bare" or "case") at once; wait until all completed.
 
@@ -605,10 +609,15 @@ async def saturation(
     closes: list[asyncio.Task[None]] = []
 
     async def close(case_id: str) -> None:
-        handle = client.get_workflow_handle_for(CaseSlaWorkflow.run, case_workflow_id(case_id))
         for attempt in range(5):
             try:
-                await handle.execute_update(CaseSlaWorkflow.close, Close())
+                if kind == "bare":
+                    await client.get_workflow_handle(case_id).execute_update("close")
+                else:
+                    handle = client.get_workflow_handle_for(
+                        CaseSlaWorkflow.run, case_workflow_id(case_id)
+                    )
+                    await handle.execute_update(CaseSlaWorkflow.close, Close())
                 return
             except (RPCError, WorkflowUpdateFailedError) as error:
                 if attempt == 4:
@@ -620,7 +629,7 @@ async def saturation(
         batch.lateness.append(seen.lateness)
         counts[seen.case_id] += 1
         if counts[seen.case_id] == expected:
-            if kind == "case":
+            if kind == "case" or like_case:
                 closes.append(asyncio.create_task(close(seen.case_id)))
             if sum(1 for c in counts.values() if c >= expected) == n:
                 finished.set()
@@ -636,6 +645,7 @@ async def saturation(
                 targets=list(SATURATION_TARGETS),
                 started_at=datetime.now(UTC) if from_request else None,
                 regular=regular,
+                like_case=like_case,
             )
             await client.start_workflow(BareWorkflow.run, bare, id=case_id, task_queue=BARE_QUEUE)
         elif from_request:
@@ -813,11 +823,17 @@ def report_configuration(args: argparse.Namespace, data_dir: Path) -> None:
         f"+ {targets}, one '{HANDLER}'\n            each (24x7 calendar); the bare workflow runs "
         f"each as {bare_kind};\n            the start is the {args.clock_from.replace('-', ' ')}"
     )
+    bare_done = (
+        "writes a milestone record after each action, like the case,\n            and waits for "
+        "the same `close` update"
+        if args.bare_like_case
+        else "the workflow completes by itself after its third action"
+    )
     print(
-        "done        bare: the workflow completes by itself after its third action. Case: the "
-        "benchmark\n            sends the `close` update when the worker reports the case's third "
-        "action.\n            Done = the workflow's close time on the server; throughput = "
-        "completed / (last\n            close - first start request)"
+        f"done        bare: {bare_done}. Case: the benchmark\n            sends the `close` "
+        "update when the worker reports the case's third action.\n            Done = the "
+        "workflow's close time on the server; throughput = completed / (last\n            close "
+        "- first start request)"
     )
     print(
         f"lateness    {args.cases} cases, one violation '{HANDLER}' action each, due every "
@@ -910,8 +926,9 @@ def report_saturation(bare: Batch, case: Batch) -> None:
         num(case.n / ours[1], 2),
         num(case.n / ours[1] / (bare.n / ours[0])),
     )
-    if case.close_failures:
-        print(f"  {case.close_failures} close updates failed")
+    for batch in (bare, case):
+        if batch.close_failures:
+            print(f"  {batch.label}: {batch.close_failures} close updates failed")
     for batch in (bare, case):
         if batch.timed_out:
             print(f"  {batch.label}: TIMED OUT before every workflow finished")
@@ -976,7 +993,13 @@ async def benchmark(args: argparse.Namespace, address: str, data_dir: Path) -> N
             small = await small_case(client, worker.store, tag, address, data_dir)
             progress("small case done")
         if "saturation" in phases:
-            same = (args.cases, tag, args.bare_regular, args.clock_from == "request")
+            same = (
+                args.cases,
+                tag,
+                args.bare_regular,
+                args.clock_from == "request",
+                args.bare_like_case,
+            )
             bare = await saturation(client, worker, "bare", *same)
             progress(f"bare saturation done: {bare.throughput:.2f} workflows/s")
             case = await saturation(client, worker, "case", *same)
@@ -1045,6 +1068,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--bare-regular",
         action="store_true",
         help="the bare workflow runs its actions as regular activities, not local ones",
+    )
+    parser.add_argument(
+        "--bare-like-case",
+        action="store_true",
+        help="the bare workflow also writes milestone records and ends by a close update",
     )
     parser.add_argument(
         "--phases", default="small,saturation,lateness,open", help="which phases to run (all)"

@@ -45,18 +45,19 @@ class _ContractJSONConverter(PydanticJSONPlainPayloadConverter):
             ) from None
 
 
+_CONVERTERS = tuple(
+    _ContractJSONConverter() if isinstance(converter, JSONPlainPayloadConverter) else converter
+    for converter in DefaultPayloadConverter.default_encoding_payload_converters
+)
+"""Made once: the SDK makes a payload converter for every workflow run it loads, and a fresh
+pydantic converter would build its type adapters again each time."""
+
+
 class ContractPayloadConverter(CompositePayloadConverter):
     """Temporal's default converters, with JSON read and written by pydantic."""
 
     def __init__(self) -> None:
-        super().__init__(
-            *(
-                _ContractJSONConverter()
-                if isinstance(converter, JSONPlainPayloadConverter)
-                else converter
-                for converter in DefaultPayloadConverter.default_encoding_payload_converters
-            )
-        )
+        super().__init__(*_CONVERTERS)
 
 
 DATA_CONVERTER = DataConverter(payload_converter_class=ContractPayloadConverter)
