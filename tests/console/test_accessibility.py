@@ -82,8 +82,12 @@ async def paths(served: Served) -> list[str]:
         "/console/admin/types",
         "/console/admin/business-hours",
         f"/console/admin/business-hours/{calendar['id']}",
+        "/console/admin/business-hours/new",
+        f"/console/admin/business-hours/{calendar['id']}/edit",
         "/console/admin/processes",
         f"/console/admin/processes/{process['id']}/versions/1",
+        "/console/admin/processes/new",
+        f"/console/admin/processes/{process['id']}/versions/new",
         "/console/admin/entitlements",
         f"/console/admin/entitlements/{entitlement['id']}",
     ]

@@ -1,5 +1,6 @@
 """The admin pages of entitlement processes: each process's versions, a version in words, and
-the difference between two versions."""
+the difference between two versions. The editor (a new process, a new version) is
+`process_editor`, which shows its preview with this module's words and difference."""
 
 import json
 from collections.abc import Iterable
@@ -14,8 +15,10 @@ from sqlalchemy.orm import Session
 from api.console.admin.forms import (
     CANNOT_VIEW,
     DbId,
+    may_change,
     may_view,
     message,
+    saved_notice,
 )
 from api.console.pages import Visit, page, signed_in
 from api.crud import processes as processes_crud
@@ -129,7 +132,14 @@ async def processes_page(request: Request, services: ServicesDep, db: DatabaseDe
         ]
 
     processes = await db.run(read)
-    return page(request, services, visit, "admin_processes.html", processes=processes)
+    return page(
+        request,
+        services,
+        visit,
+        "admin_processes.html",
+        processes=processes,
+        may_change=may_change(visit),
+    )
 
 
 async def _versions(
@@ -147,7 +157,47 @@ async def _versions(
     return await db.run(read)
 
 
-@router.get("/processes/{process_id}/versions/{version}")
+@dataclass(frozen=True)
+class MilestoneWords:
+    """A process milestone in words, as a version's page lists it."""
+
+    m: ProcessMilestone
+    target: list[str]
+    starts: str
+    completes: str
+    actions: list[str]
+
+
+@dataclass(frozen=True)
+class VersionWords:
+    """A version's definition in words: the version page, and the editor's preview."""
+
+    pauses: str
+    longest_pause: str
+    exits: str
+    milestones: list[MilestoneWords]
+
+
+def version_words(definition: EntitlementProcess) -> VersionWords:
+    return VersionWords(
+        pauses=criteria_words(definition.pause_when, "never"),
+        longest_pause=span(definition.max_pause) if definition.max_pause else "no limit",
+        exits=criteria_words(definition.exit_when, "never"),
+        milestones=[
+            MilestoneWords(
+                m=m,
+                target=target_words(m),
+                starts=criteria_words(m.start_when, "when the case opens"),
+                completes=criteria_words(m.complete_when, "when an agent completes it"),
+                actions=action_words(m),
+            )
+            for m in definition.milestones
+        ],
+    )
+
+
+# `:int` so that `/versions/new` (the editor's) is not read as a version number.
+@router.get("/processes/{process_id}/versions/{version:int}")
 async def version_page(
     request: Request, services: ServicesDep, db: DatabaseDep, process_id: DbId, version: DbId
 ) -> Response:
@@ -158,27 +208,16 @@ async def version_page(
         (found,) = await _versions(db, services, process_id, version)
     except SlaError as error:
         return message(request, services, visit, error, "Process version")
-    definition = found.definition
     return page(
         request,
         services,
         visit,
         "admin_version.html",
         version=found,
-        definition=definition,
-        pause_words=criteria_words(definition.pause_when, "never"),
-        exit_words=criteria_words(definition.exit_when, "never"),
-        milestones=[
-            {
-                "m": m,
-                "target": target_words(m),
-                "starts": criteria_words(m.start_when, "when the case opens"),
-                "completes": criteria_words(m.complete_when, "when an agent completes it"),
-                "actions": action_words(m),
-            }
-            for m in definition.milestones
-        ],
-        span=span,
+        definition=found.definition,
+        words=version_words(found.definition),
+        may_change=may_change(visit),
+        published=saved_notice(request) == "created",
     )
 
 
