@@ -147,18 +147,19 @@ def _insert_version(
     return record
 
 
-def create_process(
+def draft_process(
     session: Session, *, body: EntitlementProcessCreate
-) -> tuple[EntitlementProcessRecord, ProcessVersionRecord]:
-    taken = f"an entitlement process named {body.name!r} already exists: publish a new version"
+) -> tuple[EntitlementProcessRecord, ProcessDefinition]:
+    """The new process and its version 1 as `body` would make them, added to nothing: the name
+    checked (not reserved, not taken) and the definition resolved at the process's level."""
     if name_key(body.name) == name_key(NO_PROCESS.name):
         raise InvalidInputError(
             f"the process name {NO_PROCESS.name!r} is reserved for cases no entitlement covers: "
             "choose another",
             ("body", "name"),
         )
-    if process_named(session, name=body.name) is not None:
-        raise ConflictError(taken)
+    if (existing := process_named(session, name=body.name)) is not None:
+        raise ConflictError(_taken(existing.name))
     process = EntitlementProcessRecord(
         name=body.name,
         name_key=name_key(body.name),
@@ -167,16 +168,29 @@ def create_process(
         relationship_type=body.relationship_type,
         latest_version=1,
     )
-    definition = resolve_definition(session, process=process, version=1, body=body)
+    return process, resolve_definition(session, process=process, version=1, body=body)
+
+
+def create_process(
+    session: Session, *, body: EntitlementProcessCreate
+) -> tuple[EntitlementProcessRecord, ProcessVersionRecord]:
+    process, definition = draft_process(session, body=body)
     session.add(process)
     try:
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise ConflictError(taken) from None
+        raise ConflictError(_taken(body.name)) from None
     version = _insert_version(session, process=process, definition=definition, notes=body.notes)
-    commit(session, taken)
+    commit(session, _taken(body.name))
     return process, version
+
+
+def _taken(name: str) -> str:
+    return (
+        f"an entitlement process named {name!r} already exists: publish a new version of it, or "
+        "choose another name"
+    )
 
 
 def publish_version(

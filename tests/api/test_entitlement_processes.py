@@ -178,7 +178,8 @@ async def test_process_name_unique(admin: httpx.AsyncClient) -> None:
     response = await admin.post("/entitlement-processes", json=premium_body("PREMIUM"))
     assert response.status_code == 409
     assert response.json() == {
-        "detail": "an entitlement process named 'PREMIUM' already exists: publish a new version"
+        "detail": "an entitlement process named 'Premium' already exists: publish a new version "
+        "of it, or choose another name"
     }
 
 

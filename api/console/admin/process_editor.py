@@ -34,11 +34,9 @@ from api.console.admin.processes import VersionDiff, VersionWords, version_diff,
 from api.console.pages import Visit, page, signed_in
 from api.crud import processes as processes_crud
 from api.crud.definitions import resolve_definition
-from api.crud.shared import name_key
 from api.deps import DatabaseDep, Services, ServicesDep
-from api.errors import ConflictError, InvalidFieldsError, InvalidInputError, SlaError
+from api.errors import InvalidFieldsError, InvalidInputError, SlaError
 from api.schemas import EntitlementProcessCreate, ProcessVersionCreate, ProcessVersionPublic
-from database.models import EntitlementProcessRecord
 from workflows.contract import EntitlementProcess
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
@@ -250,23 +248,9 @@ async def new_process_page(request: Request, services: ServicesDep) -> Response:
 
 
 def _first_version(session: Session, *, body: EntitlementProcessCreate) -> EntitlementProcess:
-    """Version 1 as `create_process` would publish it, written nowhere: the name must be free
-    (the crud checks it again when publishing), the definition resolved at the new process's
-    level."""
-    if (taken := processes_crud.process_named(session, name=body.name)) is not None:
-        raise ConflictError(
-            f"an entitlement process named {taken.name!r} already exists: publish a new version "
-            "of it, or choose another name"
-        )
-    process = EntitlementProcessRecord(  # never added to the session
-        name=body.name,
-        name_key=name_key(body.name),
-        description=body.description,
-        account_id=body.account_id,
-        relationship_type=body.relationship_type,
-        latest_version=1,
-    )
-    return resolve_definition(session, process=process, version=1, body=body).process
+    """Version 1 as `create_process` would publish it, written nowhere."""
+    _process, definition = processes_crud.draft_process(session, body=body)
+    return definition.process
 
 
 def _create(session: Session, *, body: EntitlementProcessCreate) -> int:
