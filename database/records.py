@@ -56,6 +56,12 @@ class RecordStore:
             group, self._queue = self._queue, []
         try:
             self._write_group(group)
+        except BaseException as error:  # interrupted: no writer may think its batch is stored
+            for pending in group:
+                pending.error = pending.error or RuntimeError(
+                    f"the write was interrupted: {error!r}"
+                )
+            raise
         finally:
             with self._turn:
                 for pending in group:
