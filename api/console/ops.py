@@ -7,6 +7,8 @@ so a bar shows exactly what `GET /reports/compliance` answers for the same perio
 Charts are server-rendered SVG and HTML (no script, no chart library): this module turns the
 figures into geometry (`Bar`, `TrendBar`, `Mark`), the templates only draw it. It holds no report
 logic of its own.
+
+The long listings (at risk, deliveries) go a page at a time (`api.console.paging`).
 """
 
 import re
@@ -19,13 +21,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
-from pydantic import TypeAdapter, ValidationError
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from api.console.pages import Visit, page, signed_in
+from api.console.paging import STALE_LINK, Listing, StaleLinkError, console_secret
 from api.crud import reports
 from api.crud.deliveries import delivery_log
-from api.crud.reports import GroupBy
+from api.crud.reports import AtRiskKey, GroupBy
 from api.deps import DatabaseDep, ServicesDep
 from api.schemas import DeliveryStatus, LevelName, ProcessName
 from database.models import DeliveryRecord, MilestoneRecordRow
@@ -370,6 +373,22 @@ def _query(request: Request) -> dict[str, str]:
     return dict(request.query_params.items())
 
 
+AT_RISK: Listing[MilestoneRecordRow, AtRiskKey] = Listing(
+    name="at-risk",
+    noun="milestones at risk",
+    size=LISTED,
+    keys=TypeAdapter(tuple[AwareDatetime | None, str, str, int]),
+    key_of=lambda row: (row.target_at, row.case_id, row.milestone, row.instance),
+)
+DELIVERIES: Listing[DeliveryRecord, tuple[datetime, str]] = Listing(
+    name="deliveries",
+    noun="deliveries",
+    size=LISTED,
+    keys=TypeAdapter(tuple[AwareDatetime, str]),
+    key_of=lambda row: (row.last_attempt_at, row.idempotency_key),
+)
+
+
 @router.get("/dashboard")
 async def dashboard(request: Request, services: ServicesDep, db: DatabaseDep) -> Response:
     visit = await signed_in(request, services, may_see_ops, NEEDS_OPS)
@@ -414,18 +433,41 @@ async def at_risk(request: Request, services: ServicesDep, db: DatabaseDep) -> R
     if not isinstance(visit, Visit):
         return visit
     problems: list[str] = []
-    filters = filters_of(_query(request), problems)
+    query = _query(request)
+    filters = filters_of(query, problems)
     now = await services.clock()
+    path = "/console/at-risk"
+    # The links keep the filters this page reads (an invalid one was dropped, as in the form).
+    kept = {name: value for name in ("account_id", "process") if (value := filters[name])}
+    shown = {k: v or "" for k, v in filters.items()}
+    secret = console_secret(services)
+    try:
+        cursor = AT_RISK.cursor(secret, query.get("after"))
+    except StaleLinkError:
+        return page(
+            request,
+            services,
+            visit,
+            "ops_at_risk.html",
+            400,
+            problems=[*problems, STALE_LINK],
+            filters=shown,
+            rows=[],
+            now=now,
+            pager=AT_RISK.stale(path, kept),
+            stale=True,
+        )
 
     def read(session: Session) -> Sequence[MilestoneRecordRow]:
         return reports.at_risk(
             session,
             account_id=filters["account_id"],
             process=filters["process"],
-            limit=LISTED,
+            limit=AT_RISK.size + 1,
+            after=None if cursor is None else cursor.key,
         )
 
-    rows = await db.run(read)
+    rows, pager = AT_RISK.page(secret, await db.run(read), cursor, path, kept)
     listed = [
         (row, None if row.target_at is None else (row.target_at - now).total_seconds())
         for row in rows
@@ -436,9 +478,11 @@ async def at_risk(request: Request, services: ServicesDep, db: DatabaseDep) -> R
         visit,
         "ops_at_risk.html",
         problems=problems,
-        filters={k: v or "" for k, v in filters.items()},
+        filters=shown,
         rows=listed,
         now=now,
+        pager=pager,
+        stale=False,
     )
 
 
@@ -514,18 +558,53 @@ async def deliveries(request: Request, services: ServicesDep, db: DatabaseDep) -
         problems.append(f"{handler!r} is not a handler name: showing every handler.")
         handler = None
 
-    def read(session: Session) -> Sequence[DeliveryRecord]:
-        return delivery_log(session, status=status, case_id=case_id, handler=handler, limit=LISTED)
+    path = "/console/deliveries"
+    # The links keep the filters as this page understood them (the status always: its default
+    # is "failed", not every status).
+    kept: dict[str, str] = {"status": status or "any"}
+    kept |= {name: value for name, value in (("case_id", case_id), ("handler", handler)) if value}
+    context: dict[str, Any] = {
+        "status": status or "any",
+        "statuses": (*_STATUSES, "any"),
+        "case_id": case_id or "",
+        "handler": handler or "",
+    }
+    secret = console_secret(services)
+    try:
+        cursor = DELIVERIES.cursor(secret, query.get("after"))
+    except StaleLinkError:
+        return page(
+            request,
+            services,
+            visit,
+            "ops_deliveries.html",
+            400,
+            problems=[*problems, STALE_LINK],
+            rows=[],
+            pager=DELIVERIES.stale(path, kept),
+            stale=True,
+            **context,
+        )
 
+    def read(session: Session) -> Sequence[DeliveryRecord]:
+        return delivery_log(
+            session,
+            status=status,
+            case_id=case_id,
+            handler=handler,
+            limit=DELIVERIES.size + 1,
+            after=None if cursor is None else cursor.key,
+        )
+
+    rows, pager = DELIVERIES.page(secret, await db.run(read), cursor, path, kept)
     return page(
         request,
         services,
         visit,
         "ops_deliveries.html",
         problems=problems,
-        rows=await db.run(read),
-        status=status or "any",
-        statuses=(*_STATUSES, "any"),
-        case_id=case_id or "",
-        handler=handler or "",
+        rows=rows,
+        pager=pager,
+        stale=False,
+        **context,
     )

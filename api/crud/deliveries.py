@@ -1,10 +1,11 @@
 """Reads of the delivery log the action handlers keep: what became of each attempt of an action
 that is still retrying, which the case's workflow learns only when the retries end, and the log
-itself as ops list it (`delivery_log`)."""
+itself as ops list it (`delivery_log`, a page at a time after a row's sort key)."""
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from database.models import DeliveryRecord
@@ -42,9 +43,25 @@ def delivery_log(
     case_id: str | None,
     handler: str | None,
     limit: int,
+    after: tuple[datetime, str] | None = None,
 ) -> Sequence[DeliveryRecord]:
-    """The logged deliveries matching the filters, the latest attempt first."""
+    """The logged deliveries matching the filters, the latest attempt first (then by idempotency
+    key); with `after`, the (last attempt, idempotency key) of a row already listed, only the
+    rows that come after it in that order."""
     query = select(DeliveryRecord)
+    if after is not None:
+        # Keyset paging: a seek past the last row shown, so rows written meanwhile never shift
+        # a page the way an OFFSET would.
+        attempted, key = after
+        query = query.where(
+            or_(
+                DeliveryRecord.last_attempt_at < attempted,
+                and_(
+                    DeliveryRecord.last_attempt_at == attempted,
+                    DeliveryRecord.idempotency_key > key,
+                ),
+            )
+        )
     if status is not None:
         query = query.where(DeliveryRecord.status == status)
     if case_id is not None:

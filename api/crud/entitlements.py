@@ -6,9 +6,10 @@ without an account is a default (unique among the defaults). `cover_case` counts
 an allowance, exactly once."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -284,14 +285,31 @@ def cover_case(session: Session, *, entitlement_id: int, case_id: str) -> Covera
 
 
 def covered_cases(
-    session: Session, *, entitlement_id: int, limit: int
+    session: Session,
+    *,
+    entitlement_id: int,
+    limit: int,
+    after: tuple[datetime, str] | None = None,
 ) -> Sequence[EntitlementCaseRecord]:
     """The cases the allowance of entitlement `entitlement_id` took (`cover_case`), newest
-    first: its usage, one row per case, counted or started over the allowance."""
+    first (then by case id, descending): its usage, one row per case, counted or started over
+    the allowance. With `after`, the (started at, case id) of a row already listed, only the
+    rows that come after it in that order."""
     get_entitlement(session, entitlement_id=entitlement_id)  # 404 rather than an empty page
+    covered = EntitlementCaseRecord
+    where = [covered.entitlement_id == entitlement_id]
+    if after is not None:
+        # Keyset paging: a seek past the last row shown, stable while cases are being covered.
+        started, case_id = after
+        where.append(
+            or_(
+                covered.started_at < started,
+                and_(covered.started_at == started, covered.case_id < case_id),
+            )
+        )
     return session.scalars(
         select(EntitlementCaseRecord)
-        .where(EntitlementCaseRecord.entitlement_id == entitlement_id)
+        .where(*where)
         .order_by(EntitlementCaseRecord.started_at.desc(), EntitlementCaseRecord.case_id.desc())
         .limit(limit)
     ).all()

@@ -243,11 +243,21 @@ def account_milestones(
     ).all()
 
 
+AtRiskKey = tuple[datetime | None, str, str, int]
+"""Where an instance stands in the at-risk order: (target, case id, milestone, instance)."""
+
+
 def at_risk(
-    session: Session, *, account_id: str | None, process: str | None, limit: int
+    session: Session,
+    *,
+    account_id: str | None,
+    process: str | None,
+    limit: int,
+    after: AtRiskKey | None = None,
 ) -> Sequence[Record]:
     """Open instances whose warning fired or that are violated, soonest target first (paused
-    ones, which have none, last)."""
+    ones, which have none, last), then by case, milestone and instance. With `after`, the
+    `AtRiskKey` of an instance already listed, only the instances that come after it."""
     where: list[ColumnElement[bool]] = [
         Record.state.in_(("active", "paused")),
         or_(Record.warned_at.is_not(None), Record.violated_at.is_not(None)),
@@ -256,12 +266,44 @@ def at_risk(
         where.append(Record.account_id == account_id)
     if process is not None:
         where.append(Record.process == process)
+    if after is not None:
+        where.append(_after_at_risk(after))
     return session.scalars(
         select(Record)
         .where(and_(*where))
-        .order_by(cast(Record.target_at.is_(None), Integer), Record.target_at, Record.case_id)
+        .order_by(
+            cast(Record.target_at.is_(None), Integer),
+            Record.target_at,
+            Record.case_id,
+            Record.milestone,
+            Record.instance,
+        )
         .limit(limit)
     ).all()
+
+
+def _after_at_risk(key: AtRiskKey) -> ColumnElement[bool]:
+    """The instances after `key` in the at-risk order: a keyset seek (no OFFSET), so instances
+    recorded while ops page through never shift a page. Spelled out column by column, not as a
+    row-value comparison, since the target's NULLs (paused, listed last) need their own terms."""
+    target_at, case_id, milestone, instance = key
+    same_target_later = or_(
+        Record.case_id > case_id,
+        and_(
+            Record.case_id == case_id,
+            or_(
+                Record.milestone > milestone,
+                and_(Record.milestone == milestone, Record.instance > instance),
+            ),
+        ),
+    )
+    if target_at is None:
+        return and_(Record.target_at.is_(None), same_target_later)
+    return or_(
+        Record.target_at.is_(None),
+        Record.target_at > target_at,
+        and_(Record.target_at == target_at, same_target_later),
+    )
 
 
 URGENT_FIRST = ("violated", "at_risk", "on_track", "paused")

@@ -1,12 +1,13 @@
 """The admin pages of entitlements: the list with each allowance's use, create and edit forms,
-and the cases an allowance covered."""
+and the cases an allowance covered (a page at a time, as `api.console.paging` pages)."""
 
 import json
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from api.console.admin.forms import (
@@ -26,6 +27,7 @@ from api.console.admin.forms import (
 )
 from api.console.admin.processes import criteria_words
 from api.console.pages import Visit, page, signed_in
+from api.console.paging import STALE_LINK, Listing, StaleLinkError, console_secret
 from api.crud import business_hours as hours_crud
 from api.crud import entitlements as entitlements_crud
 from api.crud import processes as processes_crud
@@ -39,6 +41,13 @@ from database.models import EntitlementCaseRecord
 from workflows.entitlements import Entitlement
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
+USAGE: Listing[EntitlementCaseRecord, tuple[datetime, str]] = Listing(
+    name="usage",
+    noun="cases",
+    size=USAGE_SHOWN,
+    keys=TypeAdapter(tuple[AwareDatetime, str]),
+    key_of=lambda row: (row.started_at, row.case_id),
+)
 
 
 ENTITLEMENT_FIELDS = (
@@ -288,14 +297,30 @@ async def usage_page(
     request: Request, services: ServicesDep, db: DatabaseDep, entitlement_id: DbId
 ) -> Response:
     """The cases the entitlement's allowance took, as `GET /entitlements/{id}/cases` lists
-    them."""
+    them, `USAGE_SHOWN` a page (`?after=` a token of the page before)."""
     visit = await signed_in(request, services, may_view, CANNOT_VIEW)
     if not isinstance(visit, Visit):
         return visit
+    path = f"/console/admin/entitlements/{entitlement_id}/cases"
+    secret = console_secret(services)
+    try:
+        cursor = USAGE.cursor(secret, request.query_params.get("after"))
+    except StaleLinkError:
+        cursor, stale = None, True
+    else:
+        stale = False
 
     def read(session: Session) -> tuple[Entitlement, list[EntitlementCaseRecord]]:
-        rows = entitlements_crud.covered_cases(
-            session, entitlement_id=entitlement_id, limit=USAGE_SHOWN
+        # A stale link still reads the entitlement (its name heads the page), not its cases.
+        rows = (
+            []
+            if stale
+            else entitlements_crud.covered_cases(
+                session,
+                entitlement_id=entitlement_id,
+                limit=USAGE.size + 1,
+                after=None if cursor is None else cursor.key,
+            )
         )
         record = entitlements_crud.get_entitlement(session, entitlement_id=entitlement_id)
         found = entitlements_crud.entitlements_of(
@@ -304,16 +329,22 @@ async def usage_page(
         return found, list(rows)
 
     try:
-        entitlement, rows = await db.run(read)
+        entitlement, fetched = await db.run(read)
     except SlaError as error:
         return message(request, services, visit, error, "Entitlement")
+    rows, pager = USAGE.page(secret, fetched, cursor, path, {})
+    if stale:
+        pager = USAGE.stale(path, {})
     return page(
         request,
         services,
         visit,
         "admin_usage.html",
+        400 if stale else 200,
         entitlement_id=entitlement_id,
         entitlement=entitlement,
         rows=rows,
-        shown=USAGE_SHOWN,
+        pager=pager,
+        stale=stale,
+        problems=[STALE_LINK] if stale else [],
     )
