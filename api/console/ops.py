@@ -25,7 +25,7 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from api.console.pages import Visit, page, signed_in
-from api.console.paging import STALE_LINK, Listing, StaleLinkError, console_secret
+from api.console.paging import STALE_LINK, Listing, console_secret
 from api.crud import reports
 from api.crud.deliveries import delivery_log
 from api.crud.reports import AtRiskKey, GroupBy
@@ -441,22 +441,7 @@ async def at_risk(request: Request, services: ServicesDep, db: DatabaseDep) -> R
     kept = {name: value for name in ("account_id", "process") if (value := filters[name])}
     shown = {k: v or "" for k, v in filters.items()}
     secret = console_secret(services)
-    try:
-        cursor = AT_RISK.cursor(secret, query.get("after"))
-    except StaleLinkError:
-        return page(
-            request,
-            services,
-            visit,
-            "ops_at_risk.html",
-            400,
-            problems=[*problems, STALE_LINK],
-            filters=shown,
-            rows=[],
-            now=now,
-            pager=AT_RISK.stale(path, kept),
-            stale=True,
-        )
+    cursor, stale = AT_RISK.position(secret, query.get("after"))
 
     def read(session: Session) -> Sequence[MilestoneRecordRow]:
         return reports.at_risk(
@@ -467,7 +452,8 @@ async def at_risk(request: Request, services: ServicesDep, db: DatabaseDep) -> R
             after=None if cursor is None else cursor.key,
         )
 
-    rows, pager = AT_RISK.page(secret, await db.run(read), cursor, path, kept)
+    fetched = [] if stale else await db.run(read)
+    rows, pager = AT_RISK.page(secret, fetched, cursor, path, kept, stale=stale)
     listed = [
         (row, None if row.target_at is None else (row.target_at - now).total_seconds())
         for row in rows
@@ -477,12 +463,13 @@ async def at_risk(request: Request, services: ServicesDep, db: DatabaseDep) -> R
         services,
         visit,
         "ops_at_risk.html",
-        problems=problems,
+        400 if stale else 200,
+        problems=[*problems, STALE_LINK] if stale else problems,
         filters=shown,
         rows=listed,
         now=now,
         pager=pager,
-        stale=False,
+        stale=stale,
     )
 
 
@@ -570,21 +557,7 @@ async def deliveries(request: Request, services: ServicesDep, db: DatabaseDep) -
         "handler": handler or "",
     }
     secret = console_secret(services)
-    try:
-        cursor = DELIVERIES.cursor(secret, query.get("after"))
-    except StaleLinkError:
-        return page(
-            request,
-            services,
-            visit,
-            "ops_deliveries.html",
-            400,
-            problems=[*problems, STALE_LINK],
-            rows=[],
-            pager=DELIVERIES.stale(path, kept),
-            stale=True,
-            **context,
-        )
+    cursor, stale = DELIVERIES.position(secret, query.get("after"))
 
     def read(session: Session) -> Sequence[DeliveryRecord]:
         return delivery_log(
@@ -596,15 +569,17 @@ async def deliveries(request: Request, services: ServicesDep, db: DatabaseDep) -
             after=None if cursor is None else cursor.key,
         )
 
-    rows, pager = DELIVERIES.page(secret, await db.run(read), cursor, path, kept)
+    fetched = [] if stale else await db.run(read)
+    rows, pager = DELIVERIES.page(secret, fetched, cursor, path, kept, stale=stale)
     return page(
         request,
         services,
         visit,
         "ops_deliveries.html",
-        problems=problems,
+        400 if stale else 200,
+        problems=[*problems, STALE_LINK] if stale else problems,
         rows=rows,
         pager=pager,
-        stale=False,
+        stale=stale,
         **context,
     )

@@ -115,6 +115,14 @@ class Listing(Generic[Row, Key]):
             raise StaleLinkError(STALE_LINK)
         return Cursor(before, key)
 
+    def position(self, secret: str, token: str | None) -> tuple[Cursor[Key] | None, bool]:
+        """Where the page of an `after` token starts (None: the first page), and whether the
+        token was stale: then the page reads no rows and says to start from the first page."""
+        try:
+            return self.cursor(secret, token), False
+        except StaleLinkError:
+            return None, True
+
     def page(
         self,
         secret: str,
@@ -122,9 +130,14 @@ class Listing(Generic[Row, Key]):
         cursor: Cursor[Key] | None,
         path: str,
         params: Mapping[str, str],
+        *,
+        stale: bool = False,
     ) -> tuple[list[Row], Pager]:
         """The rows to show of `fetched` (read with a limit of `size + 1`: a row beyond the page
-        says there is a next one) and the pager, whose links keep `params` (the filters)."""
+        says there is a next one) and the pager, whose links keep `params` (the filters). A
+        stale link's page shows no rows, and its pager only leads back to the first page."""
+        if stale:
+            return [], Pager(self.noun, self.size, 1, 0, _href(path, params), None)
         shown = list(fetched[: self.size])
         before = cursor.before if cursor is not None else 0
         next_href = None
@@ -139,10 +152,6 @@ class Listing(Generic[Row, Key]):
             first_href=None if cursor is None else _href(path, params),
             next_href=next_href,
         )
-
-    def stale(self, path: str, params: Mapping[str, str]) -> Pager:
-        """The pager of a page whose link was stale: no rows, and the way back to the first."""
-        return Pager(self.noun, self.size, 1, 0, _href(path, params), None)
 
 
 def console_secret(services: Services) -> str:

@@ -27,7 +27,7 @@ from api.console.admin.forms import (
 )
 from api.console.admin.processes import criteria_words
 from api.console.pages import Visit, page, signed_in
-from api.console.paging import STALE_LINK, Listing, StaleLinkError, console_secret
+from api.console.paging import STALE_LINK, Listing, console_secret
 from api.crud import business_hours as hours_crud
 from api.crud import entitlements as entitlements_crud
 from api.crud import processes as processes_crud
@@ -303,12 +303,7 @@ async def usage_page(
         return visit
     path = f"/console/admin/entitlements/{entitlement_id}/cases"
     secret = console_secret(services)
-    try:
-        cursor = USAGE.cursor(secret, request.query_params.get("after"))
-    except StaleLinkError:
-        cursor, stale = None, True
-    else:
-        stale = False
+    cursor, stale = USAGE.position(secret, request.query_params.get("after"))
 
     def read(session: Session) -> tuple[Entitlement, list[EntitlementCaseRecord]]:
         # A stale link still reads the entitlement (its name heads the page), not its cases.
@@ -332,9 +327,7 @@ async def usage_page(
         entitlement, fetched = await db.run(read)
     except SlaError as error:
         return message(request, services, visit, error, "Entitlement")
-    rows, pager = USAGE.page(secret, fetched, cursor, path, {})
-    if stale:
-        pager = USAGE.stale(path, {})
+    rows, pager = USAGE.page(secret, fetched, cursor, path, {}, stale=stale)
     return page(
         request,
         services,
