@@ -82,3 +82,11 @@ async def test_an_admin_publishes_a_new_version_with_a_changed_target(
         "a slower first reply",
         "PT3H",
     )
+
+    # The editor of version 3, dark, at a phone's width: for the screenshot.
+    dark = await pages.open(scheme="dark", width=390)
+    await dark.goto(f"/console/admin/processes/{process['id']}/versions/new")
+    await dark.get_by_label("API key").fill(ADMIN_KEY)
+    await dark.get_by_role("button", name="Sign in").click()
+    await expect(dark.get_by_role("heading", level=1)).to_have_text(f"{process['name']}: version 3")
+    await dark.screenshot(path=served.screenshots / "process-editor-390-dark.png", full_page=True)
