@@ -2,6 +2,7 @@
 against a receiver that fails, is down for a while, or refuses: each delivered once or failed."""
 
 import asyncio
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -130,3 +131,18 @@ async def test_a_400_fails_at_once_and_the_case_goes_on(
     paused = await handle.execute_update(CaseSlaWorkflow.pause, Pause(reason="still alive"))
     assert [change.kind for change in paused.changes] == ["paused"]
     await handle.execute_update(CaseSlaWorkflow.close, Close())
+
+
+def test_a_post_cut_short_by_its_senders_death_is_torn_not_a_bad_signature(
+    receiver: Receiver,
+) -> None:
+    """What a worker killed with -9 mid-send leaves: headers promising 100 bytes, 10 sent, the
+    connection closed. The crash test counts such a post apart from a wrong signature."""
+    with socket.create_connection(("127.0.0.1", receiver.port)) as sender:
+        sender.sendall(
+            b"POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n"
+            b"X-SLA-Signature: sha256=00\r\nIdempotency-Key: torn/1\r\n\r\n0123456789"
+        )
+        sender.shutdown(socket.SHUT_WR)
+        assert sender.recv(1) == b""  # no answer: the receiver dropped it
+    assert (receiver.torn, receiver.bad_signatures, receiver.attempts["torn/1"]) == (1, 0, 0)

@@ -58,6 +58,10 @@ class Receiver:
     receivers (a sender killed between our 200 and its own record must send again)."""
     attempts: Counter[str] = field(default_factory=Counter)
     bad_signatures: int = 0
+    """Complete requests whose signature does not match their body."""
+    torn: int = 0
+    """Requests whose body ended before its Content-Length: the sender died mid-send (a worker
+    killed with -9). They carry no complete body to verify, and get no answer."""
     tls_context: ssl.SSLContext | None = None
     """Serve HTTPS with this server context (see `self_signed_certificate`)."""
     _server: ThreadingHTTPServer | None = None
@@ -107,7 +111,13 @@ class Receiver:
             self._server = None
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        body = request.rfile.read(int(request.headers.get("Content-Length", 0)))
+        length = int(request.headers.get("Content-Length", 0))
+        body = request.rfile.read(length)
+        if len(body) < length:
+            with self._lock:
+                self.torn += 1
+            request.close_connection = True
+            return
         key = request.headers.get("Idempotency-Key", "")
         expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
         with self._lock:
