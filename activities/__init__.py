@@ -25,6 +25,7 @@ from activities.settings import ActionSettings
 from activities.webhook import deliver_webhook
 from database.records import RecordStore
 from workflows.contract import (
+    ACTION_HANDLERS,
     CASE_UPDATE,
     DELIVERY_FAILED_HANDLER,
     EMAIL,
@@ -51,14 +52,10 @@ class ActionHandlers:
         self.records = RecordStore(self.settings.database_url)
 
     def activities(self) -> list[Callable[..., Any]]:
-        return [
-            self.webhook,
-            self.email,
-            self.case_update,
-            self.escalate,
-            self.delivery_failed,
-            self.write_records,
-        ]
+        """Every action handler of `ACTION_HANDLERS` (each a method of its name), and the two
+        activities of the case's bookkeeping."""
+        handlers = [getattr(self, name) for name in ACTION_HANDLERS]
+        return [*handlers, self.delivery_failed, self.write_records]
 
     @activity.defn(name=WEBHOOK)
     def webhook(self, request: ActionRequest) -> ActionResult:

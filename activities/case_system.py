@@ -18,20 +18,28 @@ from activities.webhook import webhook_payload
 from workflows.contract import CASE_SYSTEM_SECRET, ActionRequest
 
 
-def update_case_system(request: ActionRequest, settings: ActionSettings) -> str:
-    fields = request.params.get("fields")
+def case_changes(params: dict[str, Any]) -> dict[str, Any]:
+    """The body of a `case_update` action, or its refusal."""
+    fields = params.get("fields")
     if not isinstance(fields, dict) or not fields:
         raise rejected('a case_update action needs params.fields, e.g. {"escalated": true}')
-    return _call(request, settings, "PATCH", "", {"fields": fields})
+    return {"fields": fields}
+
+
+def escalation(params: dict[str, Any]) -> dict[str, Any]:
+    """The body of an `escalate` action, or its refusal."""
+    target: dict[str, Any] = {key: params[key] for key in ("queue", "owner") if key in params}
+    if not target:
+        raise rejected("an escalate action needs params.queue or params.owner")
+    return target
+
+
+def update_case_system(request: ActionRequest, settings: ActionSettings) -> str:
+    return _call(request, settings, "PATCH", "", case_changes(request.params))
 
 
 def escalate_case(request: ActionRequest, settings: ActionSettings) -> str:
-    target: dict[str, Any] = {
-        key: request.params[key] for key in ("queue", "owner") if key in request.params
-    }
-    if not target:
-        raise rejected("an escalate action needs params.queue or params.owner")
-    return _call(request, settings, "POST", "/escalations", target)
+    return _call(request, settings, "POST", "/escalations", escalation(request.params))
 
 
 def _call(

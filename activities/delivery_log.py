@@ -48,21 +48,7 @@ class DeliveryLog:
         with transaction(self.database_url) as session:
             record = session.get(DeliveryRecord, request.idempotency_key, with_for_update=True)
             if record is None:
-                session.add(
-                    DeliveryRecord(
-                        idempotency_key=request.idempotency_key,
-                        case_id=request.case_id,
-                        milestone=request.milestone,
-                        instance=request.instance,
-                        kind=request.kind,
-                        n=request.n,
-                        handler=request.handler,
-                        due_at=request.due_at,
-                        attempts=1,
-                        status="sending",
-                        lease_until=now + lease,
-                    )
-                )
+                session.add(_row(request, attempts=1, status="sending", lease_until=now + lease))
                 return True
             if record.status == "delivered":
                 return False
@@ -87,10 +73,13 @@ class DeliveryLog:
 
     def attempt_failed(self, request: ActionRequest, error: str, *, final: bool) -> int:
         """Record a failed attempt (its lease ends); `final` when no retry will follow. The
-        number of attempts the action has had (0 when none ever began)."""
+        number of attempts the action has had: 0 when none ever began (an action that could
+        not run at all), which a final failure logs as failed all the same."""
         with transaction(self.database_url) as session:
             record = session.get(DeliveryRecord, request.idempotency_key)
             if record is None:
+                if final:
+                    session.add(_row(request, attempts=0, status="failed", last_error=error[:2000]))
                 return 0
             if record.status != "delivered":
                 record.last_error = error[:2000]
@@ -102,3 +91,17 @@ class DeliveryLog:
         with transaction(self.database_url) as session:
             record = session.get(DeliveryRecord, key)
             return record.attempts if record else 0
+
+
+def _row(request: ActionRequest, **state: object) -> DeliveryRecord:
+    return DeliveryRecord(
+        idempotency_key=request.idempotency_key,
+        case_id=request.case_id,
+        milestone=request.milestone,
+        instance=request.instance,
+        kind=request.kind,
+        n=request.n,
+        handler=request.handler,
+        due_at=request.due_at,
+        **state,
+    )

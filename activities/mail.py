@@ -92,17 +92,27 @@ def template(params: dict[str, Any], name: str, default: str) -> Template:
     return Template(text)
 
 
+TEMPLATES = {"subject": DEFAULT_SUBJECT, "text": DEFAULT_TEXT, "html": ""}
+
+
+def email_params(params: dict[str, Any]) -> list[str]:
+    """The recipients of an email action, after checking its templates; or its refusal."""
+    for name, default in TEMPLATES.items():
+        template(params, name, default)
+    return recipients_of(params)
+
+
 def render_message(request: ActionRequest, sender: str) -> EmailMessage:
     params = request.params
-    recipients = recipients_of(params)
+    recipients = email_params(params)
     if not is_plain_address(sender):
         raise rejected(
             f"SLA_MAIL_FROM is {sender!r}, which is not a plain address: set it to one like "
             "sla@example.com on the worker"
         )
     values = template_values(request)
-    subject = template(params, "subject", DEFAULT_SUBJECT).safe_substitute(values)
-    text = template(params, "text", DEFAULT_TEXT).safe_substitute(values)
+    subject = template(params, "subject", TEMPLATES["subject"]).safe_substitute(values)
+    text = template(params, "text", TEMPLATES["text"]).safe_substitute(values)
     message = EmailMessage()
     message["From"] = formataddr(("SLA milestones", sender))
     message["To"] = ", ".join(recipients)

@@ -11,23 +11,29 @@ from activities.destinations import Resolver, resolve_host
 from database.engine import DEFAULT_DATABASE_URL
 
 
-class ActionSettings(BaseSettings):
+class DestinationRules(BaseSettings):
+    """Where webhooks may go: read by the worker, which enforces it on every delivery, and by
+    the API, which refuses a process whose webhooks it would refuse (`activities.rules`)."""
+
     model_config = SettingsConfigDict(env_prefix="SLA_", extra="ignore")
 
-    database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
-    """The config database, which holds the delivery log."""
-
-    webhook_secrets: dict[str, SecretStr] = Field(default_factory=dict)
-    """Signing keys by name (JSON): `{"default": "...", "crm": "..."}`; a webhook picks one with
-    `params.secret` (default: "default"), any but `CASE_SYSTEM_SECRET`."""
     webhook_allowed_hosts: list[str] = Field(default_factory=list)
     """Host patterns (`crm.example.com`, `*.example.org`, `127.0.0.1:8080`) a webhook may call.
     Empty: any public host. Loopback, private and link-local addresses (or IPv6 addresses
     embedding one) are refused unless a pattern names the host, so a configuration cannot turn
     the worker against internal services."""
     resolve: Resolver = Field(default=resolve_host, exclude=True, repr=False)
-    """Not from the environment: how the HTTP handlers turn a host name into addresses, once per
-    request (the system resolver; tests replace it)."""
+    """Not from the environment: how a host name becomes addresses, once per request (the
+    system resolver; tests replace it)."""
+
+
+class ActionSettings(DestinationRules):
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+    """The config database, which holds the delivery log."""
+
+    webhook_secrets: dict[str, SecretStr] = Field(default_factory=dict)
+    """Signing keys by name (JSON): `{"default": "...", "crm": "..."}`; a webhook picks one with
+    `params.secret` (default: "default"), any but `CASE_SYSTEM_SECRET`."""
     http_timeout_seconds: float = 3.0
     """Per phase (connect, send, read): an attempt ends well within its activity timeout."""
 

@@ -22,10 +22,16 @@ def webhook_payload(request: ActionRequest) -> dict[str, Any]:
     }
 
 
-def deliver_webhook(request: ActionRequest, settings: ActionSettings) -> str:
-    url = request.params.get("url")
+def webhook_url(params: dict[str, Any]) -> str:
+    """The URL a webhook action calls, or its refusal."""
+    url = params.get("url")
     if not isinstance(url, str):
         raise rejected("a webhook action needs params.url")
+    return url
+
+
+def deliver_webhook(request: ActionRequest, settings: ActionSettings) -> str:
+    url = webhook_url(request.params)
     secret_name = str(request.params.get("secret", "default"))
     if secret_name == CASE_SYSTEM_SECRET:
         raise rejected(

@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
+from activities.settings import DestinationRules
 from api.caches import KeyCache, ResponseCache, VersionCache
 from api.config import ApiSettings
 from api.temporal import Cases, Clock, TemporalGateway
@@ -27,6 +28,9 @@ class Services:
     sessions: sessionmaker[Session]
     temporal: TemporalGateway
     clock: Clock
+    destinations: DestinationRules = field(default_factory=DestinationRules)
+    """Where webhooks may go (SLA_WEBHOOK_ALLOWED_HOSTS, as the worker reads it): publishing
+    refuses a webhook the worker would refuse."""
     versions: VersionCache = field(default_factory=VersionCache)
     keys: KeyCache = field(default_factory=lambda: KeyCache(5.0))
     responses: ResponseCache = field(default_factory=lambda: ResponseCache(1.0))

@@ -23,7 +23,7 @@ import yaml
 from pydantic_settings import BaseSettings
 from temporalio.testing import WorkflowEnvironment
 
-from activities.settings import ActionSettings
+from activities.settings import ActionSettings, DestinationRules
 from api.config import ApiSettings
 from temporal_connection.client import TemporalSettings, type_name
 from tests.helpers.api import closed_port
@@ -297,7 +297,7 @@ def test_empty_optional_credentials_mean_unset(monkeypatch: pytest.MonkeyPatch) 
 @pytest.mark.parametrize(
     ("service", "settings"),
     [
-        ("api", (TemporalSettings, ApiSettings)),
+        ("api", (TemporalSettings, ApiSettings, DestinationRules)),
         ("worker", (TemporalSettings, WorkerSettings, ActionSettings)),
     ],
 )

@@ -40,8 +40,9 @@ with workflow.unsafe.imports_passed_through():
         TimelineEvent,
         problems_of,
     )
-    from workflows.delivery import deliver
+    from workflows.delivery import Delivery, deliver
     from workflows.recording import RecordChanges, write_records
+    from workflows.records import RecordBatch
     from workflows.search_attributes import (
         ACCOUNT_ID,
         CASE_ID,
@@ -268,7 +269,16 @@ class CaseSlaWorkflow:
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(work)
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Future[None]) -> None:
+        """A delivery or record write ended. Each handles its own failures; one that escaped
+        anyway (a bug) is logged and shown on the timeline, never left unobserved."""
+        self._background.discard(task)
+        if task.cancelled() or (error := task.exception()) is None:
+            return
+        workflow.logger.error("background work of the case failed: %r", error)
+        self._clock.background_failed(f"background work failed: {error!r}", self._now())
 
     def _record(self, now: datetime) -> None:
         """Write the milestone records this task changed. Whether the case writes them comes
@@ -289,10 +299,21 @@ class CaseSlaWorkflow:
         batch = self._records.batch(tracker, state.records_revision + 1)
         if batch is not None:
             state.records_revision = batch.revision
-            self._in_background(write_records(batch))
+            self._in_background(self._write(batch))
+
+    async def _write(self, batch: RecordBatch) -> None:
+        error = await write_records(batch)
+        if error is not None:
+            self._clock.background_failed(
+                f"milestone records revision {batch.revision} not written: {error}", self._now()
+            )
 
     async def _deliver(self, request: ActionRequest) -> None:
-        outcome = await deliver(request, self._clock.expires_after(request))
+        try:
+            outcome = await deliver(request, self._clock.expires_after(request))
+        except Exception as error:  # e.g. the SDK refusing to schedule it: still an outcome
+            workflow.logger.error("action %s could not run: %r", request.idempotency_key, error)
+            outcome = Delivery(delivered=False, attempts=0, error=f"it could not run: {error}")
         self._clock.action_finished(
             request.idempotency_key,
             delivered=outcome.delivered,

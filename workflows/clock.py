@@ -425,6 +425,11 @@ class CaseClock:
                         self._log(at, "action_failed", instance, f"{key}: {error}")
                     return
 
+    def background_failed(self, detail: str, at: datetime) -> None:
+        """Work the workflow does beside the clock (a record write) failed for good: the
+        timeline says so, for ops."""
+        self._log(at, "fault", None, detail)
+
     def expires_after(self, request: ActionRequest) -> timedelta | None:
         """How long the action may be retried, as configured on it."""
         milestone = self.state.process.milestone(request.milestone)

@@ -62,6 +62,17 @@ DELIVERY_FAILED_HANDLER = "delivery_failed"
 WRITE_RECORDS = "write_records"
 """Activity names: the built-in action handlers, the one that records a given-up delivery, and
 the one that writes a case's milestone records."""
+ACTION_HANDLERS: tuple[str, ...] = (WEBHOOK, EMAIL, CASE_UPDATE, ESCALATE)
+"""The handlers an action may name: every worker registers exactly these, and publishing a
+process refuses any other (an action naming one that slipped past, through Temporal directly,
+fails for good when it falls due)."""
+
+
+def unknown_handler(name: str) -> str:
+    """Why an action naming `name` cannot run, in the words publishing and delivery share."""
+    return f"no handler named {name!r}: the workers run {', '.join(ACTION_HANDLERS)}"
+
+
 CASE_SYSTEM_SECRET = "case_system"
 """The secret of SLA_WEBHOOK_SECRETS that signs calls to the case system, and only those."""
 
@@ -231,8 +242,8 @@ HANDLER_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 class Action(BaseModel):
     """Something to do when a milestone succeeds, nears its target or misses it.
 
-    `handler` names an activity (`webhook`, `email`, `case_update`, `escalate`, or one of your
-    own registered under that name); `params` are its parameters. Retries go on with backoff until
+    `handler` names one of `ACTION_HANDLERS` (`webhook`, `email`, `case_update`, `escalate`);
+    `params` are its parameters. Retries go on with backoff until
     `expires_after` (the handler's default when unset), then the delivery is recorded as failed.
     """
 

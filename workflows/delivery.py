@@ -24,6 +24,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 from workflows.contract import (
+    ACTION_HANDLERS,
     CASE_UPDATE,
     DELIVERY_FAILED_HANDLER,
     DELIVERY_REJECTED,
@@ -33,6 +34,7 @@ from workflows.contract import (
     ActionRequest,
     ActionResult,
     DeliveryFailure,
+    unknown_handler,
 )
 
 NON_RETRYABLE = (DELIVERY_REJECTED,)
@@ -67,6 +69,9 @@ POLICIES: dict[str, HandlerPolicy] = {
 }
 # The local attempt is short so a slow receiver never holds up the case's commands for long.
 LOCAL_ATTEMPT_TIMEOUT = timedelta(seconds=10)
+UNKNOWN_HANDLER_FAILS = "unknown-handler-fails"
+"""Marks a case that records an action naming no handler as failed for good (before, the SDK
+refused to schedule it and the action stayed "running")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +84,14 @@ class Delivery:
 
 
 async def deliver(request: ActionRequest, expires_after: timedelta | None) -> Delivery:
-    """Run `request` with its handler: a local attempt, then durable retries if needed."""
+    """Run `request` with its handler: a local attempt, then durable retries if needed. An
+    action naming no handler (planted past publishing's check) fails for good at once, in the
+    delivery log too."""
+    if request.handler not in ACTION_HANDLERS and workflow.patched(UNKNOWN_HANDLER_FAILS):
+        error = unknown_handler(request.handler)
+        return Delivery(
+            delivered=False, attempts=await _record_failure(request, error), error=error
+        )
     policy = POLICIES.get(request.handler, DEFAULT_POLICY)
     try:
         result = await workflow.execute_local_activity(

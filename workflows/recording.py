@@ -67,8 +67,9 @@ class RecordChanges:
         return True
 
 
-async def write_records(batch: RecordBatch) -> None:
-    """Store `batch`: a local attempt, then durable retries until the database takes it."""
+async def write_records(batch: RecordBatch) -> str | None:
+    """Store `batch`: a local attempt, then durable retries until the database takes it. None
+    once stored; else why it never will be (a final error), for the case to show."""
     try:
         await workflow.execute_local_activity(
             WRITE_RECORDS,
@@ -76,7 +77,7 @@ async def write_records(batch: RecordBatch) -> None:
             start_to_close_timeout=LOCAL_ATTEMPT_TIMEOUT,
             retry_policy=RetryPolicy(maximum_attempts=1),
         )
-        return
+        return None
     except FailureError as failure:
         workflow.logger.info("records of %s wait for the database: %s", batch.case.case_id, failure)
     try:
@@ -84,4 +85,6 @@ async def write_records(batch: RecordBatch) -> None:
             WRITE_RECORDS, batch, start_to_close_timeout=ATTEMPT_TIMEOUT, retry_policy=RETRIES
         )
     except FailureError as failure:  # only a non-retryable error ends the retries
-        workflow.logger.warning("records of %s not written: %s", batch.case.case_id, failure)
+        workflow.logger.error("records of %s not written: %s", batch.case.case_id, failure)
+        return str(failure.cause or failure)
+    return None

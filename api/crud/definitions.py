@@ -11,12 +11,14 @@ from pydantic import ValidationError
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
+from activities.rules import refusal
+from activities.settings import DestinationRules
 from api.crud.business_hours import calendars_named, unknown_business_hours
 from api.crud.shared import name_key, scope_key
 from api.errors import InvalidFieldsError, Loc
 from api.schemas import ProcessVersionCreate
 from database.models import EntitlementProcessRecord, MilestoneTypeRecord
-from workflows.contract import EntitlementProcess
+from workflows.contract import ACTION_HANDLERS, EntitlementProcess
 
 
 @dataclass(frozen=True)
@@ -34,9 +36,11 @@ def resolve_definition(
     process: EntitlementProcessRecord,
     version: int,
     body: ProcessVersionCreate,
+    destinations: DestinationRules,
 ) -> ProcessDefinition:
     """The contract's `EntitlementProcess` for a new version, with each milestone type (by name,
-    at the process's level first, then global) and each calendar (by name) resolved; every
+    at the process's level first, then global) and each calendar (by name) resolved, and each
+    action checked as its handler would check it when it runs (`activities.rules`); every
     problem is reported against the field it comes from."""
     problems: list[tuple[Loc, str]] = []
     level = (
@@ -125,6 +129,8 @@ def resolve_definition(
                 at[2] = "milestone_type"
             problems.append(((("body", *at)), problem["msg"]))
         snapshot = None
+    if snapshot is not None:
+        problems += _action_refusals(snapshot, destinations)
     if problems or snapshot is None:
         raise InvalidFieldsError(problems)
     return ProcessDefinition(
@@ -132,3 +138,19 @@ def resolve_definition(
         type_ids={types[name_key(m.milestone_type)].id for m in body.milestones},
         calendar_ids={calendars[name_key(name)].id for name in snapshot.calendar_names()},
     )
+
+
+def _action_refusals(
+    process: EntitlementProcess, destinations: DestinationRules
+) -> list[tuple[Loc, str]]:
+    """Each action the workers would refuse whenever it fell due, at its handler (none runs it)
+    or its parameters, in the delivery's own words."""
+    problems: list[tuple[Loc, str]] = []
+    for n, milestone in enumerate(process.milestones):
+        for kind, actions in milestone.actions:
+            for i, action in enumerate(actions):
+                reason = refusal(action, destinations)
+                if reason is not None:
+                    field = "params" if action.handler in ACTION_HANDLERS else "handler"
+                    problems.append((("body", "milestones", n, "actions", kind, i, field), reason))
+    return problems

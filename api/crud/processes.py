@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from activities.settings import DestinationRules
 from api.caches import VersionCache
 from api.crud.definitions import ProcessDefinition, resolve_definition
 from api.crud.shared import commit, name_key
@@ -148,7 +149,7 @@ def _insert_version(
 
 
 def draft_process(
-    session: Session, *, body: EntitlementProcessCreate
+    session: Session, *, body: EntitlementProcessCreate, destinations: DestinationRules
 ) -> tuple[EntitlementProcessRecord, ProcessDefinition]:
     """The new process and its version 1 as `body` would make them, added to nothing: the name
     checked (not reserved, not taken) and the definition resolved at the process's level."""
@@ -168,13 +169,16 @@ def draft_process(
         relationship_type=body.relationship_type,
         latest_version=1,
     )
-    return process, resolve_definition(session, process=process, version=1, body=body)
+    definition = resolve_definition(
+        session, process=process, version=1, body=body, destinations=destinations
+    )
+    return process, definition
 
 
 def create_process(
-    session: Session, *, body: EntitlementProcessCreate
+    session: Session, *, body: EntitlementProcessCreate, destinations: DestinationRules
 ) -> tuple[EntitlementProcessRecord, ProcessVersionRecord]:
-    process, definition = draft_process(session, body=body)
+    process, definition = draft_process(session, body=body, destinations=destinations)
     session.add(process)
     try:
         session.flush()
@@ -194,7 +198,7 @@ def _taken(name: str) -> str:
 
 
 def publish_version(
-    session: Session, *, process_id: int, body: ProcessVersionCreate
+    session: Session, *, process_id: int, body: ProcessVersionCreate, destinations: DestinationRules
 ) -> tuple[EntitlementProcessRecord, ProcessVersionRecord]:
     """Publish the next version; published versions never change."""
     process = session.scalar(
@@ -205,7 +209,9 @@ def publish_version(
     if process is None:
         raise NotFoundError(f"entitlement process {process_id} does not exist")
     number = process.latest_version + 1
-    definition = resolve_definition(session, process=process, version=number, body=body)
+    definition = resolve_definition(
+        session, process=process, version=number, body=body, destinations=destinations
+    )
     version = _insert_version(session, process=process, definition=definition, notes=body.notes)
     process.latest_version = number
     commit(session, f"another version of {process.name!r} was published at the same time: retry")

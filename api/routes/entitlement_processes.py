@@ -64,7 +64,9 @@ async def create_entitlement_process(
     color, recurrence and reporting category are copied into the version."""
 
     def create(session: Session) -> EntitlementProcessPublic:
-        process, _version_record = crud.create_process(session, body=body)
+        process, _version_record = crud.create_process(
+            session, body=body, destinations=services.destinations
+        )
         latest = crud.get_version(session, process=process, version=1, cache=services.versions)
         return _process(process, latest)
 
@@ -99,7 +101,9 @@ async def create_process_version(
     pin it; running cases move to it only with `POST /cases/{case_id}/process`."""
 
     def publish(session: Session) -> ProcessVersionPublic:
-        process, record = crud.publish_version(session, process_id=process_id, body=body)
+        process, record = crud.publish_version(
+            session, process_id=process_id, body=body, destinations=services.destinations
+        )
         version = crud.get_version(
             session, process=process, version=record.version, cache=services.versions
         )

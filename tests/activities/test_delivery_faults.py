@@ -2,6 +2,7 @@
 against a receiver that fails, is down for a while, or refuses: each delivered once or failed."""
 
 import asyncio
+import html
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -12,10 +13,15 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from activities import ActionHandlers
+from api.config import ApiSettings
+from api.main import create_app
 from database.engine import transaction
 from database.models import DeliveryRecord
+from temporal_connection.client import TemporalSettings
 from tests.helpers import running_worker
 from tests.helpers.actions import settings_for
+from tests.helpers.api import ADMIN_KEY, client_for, closed_port, use_temporal
+from tests.helpers.console import signed_in
 from tests.helpers.receivers import Receiver
 from workflows.case_sla import CaseSlaWorkflow
 from workflows.contract import (
@@ -146,3 +152,42 @@ def test_a_post_cut_short_by_its_senders_death_is_torn_not_a_bad_signature(
         sender.shutdown(socket.SHUT_WR)
         assert sender.recv(1) == b""  # no answer: the receiver dropped it
     assert (receiver.torn, receiver.bad_signatures, receiver.attempts["torn/1"]) == (1, 0, 0)
+
+
+async def test_an_action_naming_no_handler_fails_for_good_in_the_log_the_api_and_the_console(
+    env: WorkflowEnvironment, worker_for: str, receiver: Receiver, clean_log: str
+) -> None:
+    # Planted past publishing's check, as a direct Temporal caller can.
+    case = case_with_a_webhook(receiver)
+    slack = {"handler": "slack", "params": {"channel": "#sla"}}
+    definition = case.process.model_dump(mode="json")
+    definition["milestones"][0]["actions"]["violation"] = [slack]
+    case = case.model_copy(update={"process": EntitlementProcess.model_validate(definition)})
+    handle = await env.client.start_workflow(
+        CaseSlaWorkflow.run, case, id=f"case-{case.case_id}", task_queue=worker_for
+    )
+    await env.sleep(timedelta(seconds=2))
+    action = await the_action(handle)
+    reason = "no handler named 'slack': the workers run webhook, email, case_update, escalate"
+    assert (action.status, action.attempts, action.error) == ("failed", 0, reason)
+    row = logged(clean_log, action.idempotency_key)
+    assert (row.status, row.attempts, row.handler, row.last_error) == ("failed", 0, "slack", reason)
+
+    settings = ApiSettings(database_url=clean_log, sla_admin_key=ADMIN_KEY)
+    app = create_app(settings, TemporalSettings(address=f"127.0.0.1:{closed_port()}"))
+    use_temporal(app, env.client, worker_for)
+    async with client_for(app, ADMIN_KEY) as admin:
+        failed = (await admin.get("/deliveries", params={"status": "failed"})).json()["data"]
+        assert [(d["idempotency_key"], d["last_error"]) for d in failed] == [
+            (action.idempotency_key, reason)
+        ]
+        tracker = (await admin.get(f"/cases/{case.case_id}")).json()
+        assert tracker["milestones"][0]["actions"][0]["status"] == "failed"
+    async with signed_in(app, ADMIN_KEY, then="/console/cases") as console:
+        page = await console.open(f"/console/cases/{case.case_id}")
+        assert page.status_code == 200
+        assert "action failed" in page.text
+        assert f"{action.idempotency_key}: {reason}" in html.unescape(page.text)
+        deliveries = await console.open("/console/deliveries")
+        assert reason in html.unescape(deliveries.text)
+    await handle.execute_update(CaseSlaWorkflow.close, Close())

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
@@ -15,7 +16,14 @@ from database.engine import transaction
 from database.models import DeliveryRecord
 from tests.helpers.actions import Names, action, settings_for
 from tests.helpers.receivers import Mailbox, Receiver, free_port, tls_server_context
-from workflows.contract import ActionRequest, ActionResult, DeliveryFailure
+from workflows.contract import (
+    ACTION_HANDLERS,
+    DELIVERY_FAILED_HANDLER,
+    WRITE_RECORDS,
+    ActionRequest,
+    ActionResult,
+    DeliveryFailure,
+)
 
 
 def run(activity: Any, argument: Any) -> Any:
@@ -536,3 +544,28 @@ class TestEmail:
         logged = record(clean_log, request.idempotency_key)
         assert (logged.status, logged.attempts) == ("failed", 1)
         assert message in (logged.last_error or "")
+
+
+def test_the_worker_registers_exactly_the_handlers_actions_may_name(
+    handlers: ActionHandlers,
+) -> None:
+    names = [activity._Definition.must_from_callable(f).name for f in handlers.activities()]
+    assert names == [*ACTION_HANDLERS, DELIVERY_FAILED_HANDLER, WRITE_RECORDS]
+
+
+def test_a_failure_of_an_action_that_never_began_is_logged_failed(
+    handlers: ActionHandlers, clean_log: str
+) -> None:
+    request = action("slack", {"channel": "#sla"})
+    env = ActivityEnvironment()
+    attempts = env.run(handlers.delivery_failed, DeliveryFailure(request=request, error="no"))
+    assert attempts == 0
+    with transaction(clean_log) as session:
+        row = session.get(DeliveryRecord, request.idempotency_key)
+        assert row is not None
+        assert (row.status, row.attempts, row.last_error, row.handler) == (
+            "failed",
+            0,
+            "no",
+            "slack",
+        )

@@ -11,24 +11,17 @@ import html
 import json
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.helpers.api import ADMIN_KEY, client_for, key_with
+from tests.helpers.api import ADMIN_KEY, key_with
+from tests.helpers.console import Console, signed_in
 from tests.helpers.factories import create_type, premium_body, stormhaven
 
-CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 DEFINITION = re.compile(r'<textarea id="f-definition"[^>]*>(.*?)</textarea>', re.DOTALL)
-
-
-def csrf_of(page: httpx.Response) -> str:
-    found = CSRF.search(page.text)
-    assert found is not None, page.text
-    return found.group(1)
 
 
 def definition_of(page: httpx.Response) -> str:
@@ -47,34 +40,6 @@ def errors_at(page: httpx.Response, field: str) -> list[str]:
     if found.group(1) == "p":
         return [html.unescape(found.group(2))]
     return [html.unescape(item) for item in re.findall(r"<li>(.*?)</li>", found.group(2), re.S)]
-
-
-class Console:
-    """A browser's session in the console: its cookie kept by the client, its CSRF token read
-    from the last page."""
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
-        self.csrf = ""
-
-    async def open(self, path: str) -> httpx.Response:
-        page = await self.client.get(path)
-        if page.status_code == 200:
-            self.csrf = csrf_of(page)
-        return page
-
-    async def post(self, path: str, **form: str) -> httpx.Response:
-        return await self.client.post(path, data={"csrf": self.csrf, **form})
-
-
-@asynccontextmanager
-async def signed_in(app: FastAPI, key: str) -> AsyncIterator[Console]:
-    async with client_for(app, None) as client:
-        console = Console(client)
-        await console.open("/console/sign-in")
-        answer = await console.post("/console/sign-in", key=key, next="/console/admin/processes")
-        assert answer.status_code == 303, answer.text
-        yield console
 
 
 @pytest.fixture
@@ -355,3 +320,39 @@ async def test_a_post_without_the_csrf_token_is_refused(
     assert "security token is missing" in refused.text
     read = await admin.get(f"/entitlement-processes/{process['id']}")
     assert read.json()["latest_version"] == 1
+
+
+async def test_actions_no_worker_would_run_are_refused_at_preview_and_publish(
+    admin: httpx.AsyncClient, console: Console
+) -> None:
+    process = await stormhaven(admin)
+    await console.open(f"/console/admin/processes/{process['id']}/versions/new")
+    draft = {
+        "milestones": [
+            {
+                "milestone_type": "First Response",
+                "target": "1h",
+                "actions": {
+                    "violation": [
+                        {"handler": "slack", "params": {"channel": "#sla"}},
+                        {"handler": "webhook", "params": {"url": "http://127.0.0.1:8001/x"}},
+                    ]
+                },
+            }
+        ]
+    }
+    for action in ("preview", "publish"):
+        refused = await console.post(
+            f"/console/admin/processes/{process['id']}/versions",
+            action=action,
+            definition=json.dumps(draft),
+        )
+        assert refused.status_code == 422, action
+        assert errors_at(refused, "definition") == [
+            "milestones.0.actions.violation.0.handler: no handler named 'slack': the workers "
+            "run webhook, email, case_update, escalate",
+            "milestones.0.actions.violation.1.params: host 127.0.0.1 resolves to the internal "
+            "address 127.0.0.1: name it in SLA_WEBHOOK_ALLOWED_HOSTS to allow it",
+        ]
+    latest = (await admin.get(f"/entitlement-processes/{process['id']}")).json()
+    assert latest["latest_version"] == 1

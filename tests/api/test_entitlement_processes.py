@@ -4,7 +4,15 @@
 from typing import Any
 
 import httpx
+import pytest
+from fastapi import FastAPI
+from temporalio.exceptions import ApplicationError
 
+from activities.mail import render_message
+from activities.settings import DestinationRules
+from activities.webhook import deliver_webhook
+from api.deps import Services
+from tests.helpers.actions import Names, action, settings_for
 from tests.helpers.factories import create_calendar, create_type, premium_body, stormhaven
 from tests.helpers.stormhaven import premium
 
@@ -268,3 +276,86 @@ async def test_account_process_prefers_its_accounts_types(admin: httpx.AsyncClie
     assert _errors(await admin.post("/entitlement-processes", json=both)) == [
         (["body"], "Value error, give account_id or relationship_type, not both")
     ]
+
+
+def refusal_by_delivery(handler: str, params: dict[str, Any], rules: DestinationRules) -> str:
+    """What the handler itself records when such an action falls due (final failures only)."""
+    settings = settings_for("sqlite://", webhook_allowed_hosts=rules.webhook_allowed_hosts)
+    settings.resolve = rules.resolve
+    with pytest.raises(ApplicationError) as refused:
+        {"webhook": deliver_webhook, "email": lambda r, s: render_message(r, s.mail_from)}[handler](
+            action(handler, params), settings
+        )
+    assert refused.value.non_retryable
+    return refused.value.message
+
+
+async def test_publishing_refuses_actions_the_workers_would_refuse_in_the_deliverys_words(
+    app: FastAPI, admin: httpx.AsyncClient
+) -> None:
+    process = await stormhaven(admin)
+    services: Services = app.state.services
+    rules = DestinationRules(
+        webhook_allowed_hosts=["hooks.example.com", "intranet.example"],
+        resolve=Names({"evil.example": [["10.1.2.3"]], "hooks.example.com": [["93.184.215.14"]]}),
+    )
+    services.destinations = rules
+    body = {k: v for k, v in premium_body().items() if k != "name"}
+    first, triage, resolution = body["milestones"]
+    first["actions"] = {"violation": [{"handler": "slack", "params": {"channel": "#sla"}}]}
+    outside = {"url": "https://crm.example/hooks/triage"}
+    triage["actions"] = {
+        "warning": [{"handler": "webhook", "params": outside, "before_target": "15m"}],
+        "violation": [{"handler": "webhook", "params": {"url": "https://hooks.example.com/x"}}],
+    }
+    no_recipient = {"subject": "late: $case_id"}
+    resolution["actions"] = {"success": [{"handler": "email", "params": no_recipient}]}
+    refused = await admin.post(f"/entitlement-processes/{process['id']}/versions", json=body)
+    assert _errors(refused) == [
+        (
+            ["body", "milestones", 0, "actions", "violation", 0, "handler"],
+            "no handler named 'slack': the workers run webhook, email, case_update, escalate",
+        ),
+        (
+            ["body", "milestones", 1, "actions", "warning", 0, "params"],
+            "host crm.example is not in SLA_WEBHOOK_ALLOWED_HOSTS: add it to call it",
+        ),
+        (
+            ["body", "milestones", 2, "actions", "success", 0, "params"],
+            refusal_by_delivery("email", no_recipient, rules),
+        ),
+    ]
+    assert refused.json()["detail"][1]["msg"] == refusal_by_delivery("webhook", outside, rules)
+    # An allowed host is published; so is one that does not resolve now (its delivery retries).
+    first["actions"] = {"violation": [{"handler": "webhook", "params": {"url": "https://x.test"}}]}
+    triage["actions"]["warning"] = []
+    resolution["actions"] = {}
+    rules.webhook_allowed_hosts.append("x.test")
+    published = await admin.post(f"/entitlement-processes/{process['id']}/versions", json=body)
+    assert published.status_code == 201, published.text
+
+
+async def test_publishing_refuses_webhooks_to_internal_addresses_unless_allowed(
+    app: FastAPI, admin: httpx.AsyncClient
+) -> None:
+    services: Services = app.state.services
+    rules = DestinationRules(resolve=Names({"intranet.example": [["10.1.2.3"]]}))
+    services.destinations = rules
+    await stormhaven(admin)
+    for url in ("http://intranet.example/hooks", "http://127.0.0.1:8001/hooks", "ftp://x.test/"):
+        hook = {"handler": "webhook", "params": {"url": url}}
+        body = premium_body("Inside")
+        body["milestones"][0]["actions"] = {"violation": [hook]}
+        refused = await admin.post("/entitlement-processes", json=body)
+        assert _errors(refused) == [
+            (
+                ["body", "milestones", 0, "actions", "violation", 0, "params"],
+                refusal_by_delivery("webhook", hook["params"], rules),
+            )
+        ], url
+    rules.webhook_allowed_hosts += ["127.0.0.1:8001", "crm.example"]
+    body = premium_body("Inside")
+    body["milestones"][0]["actions"] = {
+        "violation": [{"handler": "webhook", "params": {"url": "http://127.0.0.1:8001/hooks"}}]
+    }
+    assert (await admin.post("/entitlement-processes", json=body)).status_code == 201

@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from activities.settings import DestinationRules
 from api.crud import api_keys, business_hours, entitlements, milestone_types, processes
 from api.deps import Services
 from api.main import create_app
@@ -74,7 +75,9 @@ def seed(app: FastAPI) -> dict[str, Any]:
             for name, color in STORMHAVEN_TYPES.items()
         ]
         process, _ = processes.create_process(
-            session, body=EntitlementProcessCreate.model_validate(premium_body())
+            session,
+            body=EntitlementProcessCreate.model_validate(premium_body()),
+            destinations=DestinationRules(),
         )
         entitlement = entitlements.create_entitlement(
             session,

@@ -19,13 +19,16 @@ from temporalio.testing import WorkflowEnvironment
 
 from workflows.case_sla import CaseSlaWorkflow
 from workflows.contract import (
+    ACTION_HANDLERS,
     DELIVERY_FAILED,
+    DELIVERY_FAILED_HANDLER,
     DELIVERY_REJECTED,
     WRITE_RECORDS,
     ActionRequest,
     ActionResult,
     CaseOutcome,
     CaseTracker,
+    DeliveryFailure,
     StartCase,
     TimelineEvent,
     case_workflow_id,
@@ -33,7 +36,6 @@ from workflows.contract import (
 from workflows.records import RecordBatch
 
 NY = ZoneInfo("America/New_York")
-HANDLERS = ("webhook", "email", "case_update", "escalate")
 HISTORIES = Path(__file__).parent.parent / "workflows" / "histories"
 
 
@@ -49,12 +51,24 @@ class ActionRecorder:
 
     batches: list[RecordBatch] = field(default_factory=list)
     """The milestone records the cases wrote, batch by batch."""
+    given_up: list[DeliveryFailure] = field(default_factory=list)
+    """The actions the cases gave up on, as the delivery log would be told."""
 
-    def activities(self, *, records: bool = True) -> list[Any]:
-        """Fakes of the action handlers, and of the records store unless `records` is False
-        (a test that writes to a real database registers the real one)."""
-        fakes = [self._handler(name) for name in HANDLERS]
+    def activities(self, *, records: bool = True, lacking: str | None = None) -> list[Any]:
+        """Fakes of the action handlers (but the one named `lacking`) and of the delivery log's
+        `delivery_failed`, and of the records store unless `records` is False (a test that
+        writes to a real database registers the real one)."""
+        handlers = [self._handler(name) for name in ACTION_HANDLERS if name != lacking]
+        fakes = [*handlers, self._given_up()]
         return [*fakes, self._records()] if records else fakes
+
+    def _given_up(self) -> Any:
+        @activity.defn(name=DELIVERY_FAILED_HANDLER)
+        async def given_up(failure: DeliveryFailure) -> int:
+            self.given_up.append(failure)
+            return 0
+
+        return given_up
 
     def _records(self) -> Any:
         @activity.defn(name=WRITE_RECORDS)

@@ -1,20 +1,64 @@
-"""The console in a browser: the app served by uvicorn on a real port (`ThreadedServer`), what a
-browser test gets of it (`Served`), and pages that record every error of the browser's console
-(`Pages`)."""
+"""The console as the tests drive it: over HTTP with a session cookie and the CSRF token, as a
+browser does (`Console`, `signed_in`); in a browser, the app served by uvicorn on a real port
+(`ThreadedServer`), what a browser test gets of it (`Served`), and pages that record every error
+of the browser's console (`Pages`)."""
 
+import re
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
+from tests.helpers.api import client_for
+
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 SCREENSHOTS = Path(__file__).parents[1] / "console" / "screenshots"
-DOCS_SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+DOCS_CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+
+
+def csrf_of(page: httpx.Response) -> str:
+    found = CSRF.search(page.text)
+    assert found is not None, page.text
+    return found.group(1)
+
+
+class Console:
+    """A browser's session in the console over HTTP: its cookie kept by the client, its CSRF
+    token read from the last page."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.csrf = ""
+
+    async def open(self, path: str) -> httpx.Response:
+        page = await self.client.get(path)
+        if page.status_code == 200:
+            self.csrf = csrf_of(page)
+        return page
+
+    async def post(self, path: str, **form: str) -> httpx.Response:
+        return await self.client.post(path, data={"csrf": self.csrf, **form})
+
+
+@asynccontextmanager
+async def signed_in(
+    app: FastAPI, key: str, then: str = "/console/admin/processes"
+) -> AsyncIterator[Console]:
+    """A console session signed in with `key`."""
+    async with client_for(app, None) as client:
+        console = Console(client)
+        await console.open("/console/sign-in")
+        answer = await console.post("/console/sign-in", key=key, next=then)
+        assert answer.status_code == 303, answer.text
+        yield console
 
 
 @dataclass

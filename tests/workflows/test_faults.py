@@ -158,3 +158,57 @@ async def test_a_process_with_an_impossible_target_fails_its_start_at_once(
     assert isinstance(cause, ApplicationError)
     assert cause.type == COMMAND_INVALID
     assert "is longer than the 10 years" in cause.message
+
+
+async def test_an_action_naming_no_handler_fails_for_good_and_says_why(
+    env: WorkflowEnvironment,
+) -> None:
+    # Publishing refuses such an action; a direct Temporal caller can still plant one.
+    slack = {"handler": "slack", "params": {"channel": "#sla"}}
+    planted = process(
+        milestones=[{"name": "Resolution", "target": "1h", "actions": {"violation": [slack]}}]
+    )
+    started = case().model_copy(update={"process": planted, "calendars": {}})
+    recorder = ActionRecorder()
+    async with running_worker(env, recorder.activities()) as task_queue:
+        handle = await start(env, task_queue, started)
+        await travel_to(env, await now(env) + timedelta(hours=2))
+        tracker = await handle.query(CaseSlaWorkflow.tracker)
+        (action,) = tracker.milestones[0].actions
+        expected = "no handler named 'slack': the workers run webhook, email, case_update, escalate"
+        assert (action.status, action.attempts, action.error) == ("failed", 0, expected)
+        assert [(f.request.idempotency_key, f.error) for f in recorder.given_up] == [
+            (action.idempotency_key, expected)
+        ]
+        timeline = await handle.query(CaseSlaWorkflow.timeline)
+        assert [e.detail for e in timeline if e.kind == "action_failed"] == [
+            f"{action.idempotency_key}: {expected}"
+        ]
+        assert recorder.requests == []
+        await handle.execute_update(CaseSlaWorkflow.close, Close())
+        await handle.result()
+
+
+async def test_an_action_its_worker_cannot_schedule_fails_for_good_and_says_why(
+    env: WorkflowEnvironment,
+) -> None:
+    # A worker deployed without one of the handlers: the SDK refuses to schedule the action
+    # inside the workflow, which records that as the action's failure, never leaving it running.
+    escalate = {"handler": "escalate", "params": {"queue": "Tier 2"}}
+    planted = process(
+        milestones=[{"name": "Resolution", "target": "1h", "actions": {"violation": [escalate]}}]
+    )
+    started = case().model_copy(update={"process": planted, "calendars": {}})
+    recorder = ActionRecorder()
+    async with running_worker(env, recorder.activities(lacking="escalate")) as task_queue:
+        handle = await start(env, task_queue, started)
+        await travel_to(env, await now(env) + timedelta(hours=2))
+        tracker = await handle.query(CaseSlaWorkflow.tracker)
+        (action,) = tracker.milestones[0].actions
+        assert action.status == "failed"
+        assert action.error is not None
+        assert action.error.startswith("it could not run: Activity function escalate is not")
+        timeline = await handle.query(CaseSlaWorkflow.timeline)
+        assert [e.kind for e in timeline if e.kind == "action_failed"] == ["action_failed"]
+        await handle.execute_update(CaseSlaWorkflow.close, Close())
+        await handle.result()

@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
+from activities.settings import DestinationRules
 from api.console.admin.forms import (
     CANNOT_VIEW,
     DbId,
@@ -247,14 +248,20 @@ async def new_process_page(request: Request, services: ServicesDep) -> Response:
     return _editor(request, services, visit, values={"definition": json.dumps(STARTER, indent=2)})
 
 
-def _first_version(session: Session, *, body: EntitlementProcessCreate) -> EntitlementProcess:
+def _first_version(
+    session: Session, *, body: EntitlementProcessCreate, destinations: DestinationRules
+) -> EntitlementProcess:
     """Version 1 as `create_process` would publish it, written nowhere."""
-    _process, definition = processes_crud.draft_process(session, body=body)
+    _process, definition = processes_crud.draft_process(
+        session, body=body, destinations=destinations
+    )
     return definition.process
 
 
-def _create(session: Session, *, body: EntitlementProcessCreate) -> int:
-    process, _version = processes_crud.create_process(session, body=body)
+def _create(
+    session: Session, *, body: EntitlementProcessCreate, destinations: DestinationRules
+) -> int:
+    process, _version = processes_crud.create_process(session, body=body, destinations=destinations)
     return process.id
 
 
@@ -272,8 +279,11 @@ async def create_process(request: Request, services: ServicesDep, db: DatabaseDe
         )
     try:
         if form.get("action") == "publish":
-            return _published(await db.write(_create, body=draft.body), 1)
-        definition = await db.run(_first_version, body=draft.body)
+            created = await db.write(_create, body=draft.body, destinations=services.destinations)
+            return _published(created, 1)
+        definition = await db.run(
+            _first_version, body=draft.body, destinations=services.destinations
+        )
     except SlaError as error:
         status_code, problems = (
             save_refused(error, PROCESS_FIELDS)  # a name taken: at the name
@@ -313,16 +323,23 @@ async def new_version_page(
 
 
 def _next_version(
-    session: Session, *, process_id: int, body: ProcessVersionCreate
+    session: Session, *, process_id: int, body: ProcessVersionCreate, destinations: DestinationRules
 ) -> EntitlementProcess:
     """The next version as `publish_version` would publish it, written nowhere."""
     process = processes_crud.get_process(session, process_id=process_id)
     number = process.latest_version + 1
-    return resolve_definition(session, process=process, version=number, body=body).process
+    definition = resolve_definition(
+        session, process=process, version=number, body=body, destinations=destinations
+    )
+    return definition.process
 
 
-def _publish(session: Session, *, process_id: int, body: ProcessVersionCreate) -> int:
-    _process, version = processes_crud.publish_version(session, process_id=process_id, body=body)
+def _publish(
+    session: Session, *, process_id: int, body: ProcessVersionCreate, destinations: DestinationRules
+) -> int:
+    _process, version = processes_crud.publish_version(
+        session, process_id=process_id, body=body, destinations=destinations
+    )
     return version.version
 
 
@@ -356,9 +373,19 @@ async def publish_version(
     stale = based_on.isascii() and based_on.isdigit() and int(based_on) != latest.version
     try:
         if form.get("action") == "publish" and not stale:
-            number = await db.write(_publish, process_id=process_id, body=draft.body)
+            number = await db.write(
+                _publish,
+                process_id=process_id,
+                body=draft.body,
+                destinations=services.destinations,
+            )
             return _published(process_id, number)
-        definition = await db.run(_next_version, process_id=process_id, body=draft.body)
+        definition = await db.run(
+            _next_version,
+            process_id=process_id,
+            body=draft.body,
+            destinations=services.destinations,
+        )
     except SlaError as error:
         # A 409 here is another version published at the same moment: about the whole form.
         return _editor(
