@@ -20,8 +20,7 @@ from tests.helpers.api import client_for
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 SCREENSHOTS = Path(__file__).parents[1] / "console" / "screenshots"
-DOCS_CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
-SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
 
 
 def csrf_of(page: httpx.Response) -> str:
