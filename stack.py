@@ -34,6 +34,8 @@ from terminal.client import KEY_FILE
 VAR = Path("var")
 PIDS_FILE = VAR / "stack.pids"
 API_PORT, TEMPORAL_PORT, UI_PORT, CASE_SYSTEM_PORT, MAIL_PORT = 8000, 7233, 8233, 8001, 8025
+CASE_SYSTEM_HOST = f"127.0.0.1:{CASE_SYSTEM_PORT}"
+"""The demo case system: the one webhook host the API publishes and the worker calls."""
 DEV_WEBHOOK_SECRET = "dev-webhook-secret"
 
 
@@ -181,8 +183,8 @@ def main() -> None:
         SLA_WEBHOOK_SECRETS=json.dumps(
             {"default": DEV_WEBHOOK_SECRET, "case_system": DEV_WEBHOOK_SECRET}
         ),
-        SLA_WEBHOOK_ALLOWED_HOSTS=json.dumps([f"127.0.0.1:{CASE_SYSTEM_PORT}"]),
-        SLA_CASE_SYSTEM_URL=f"http://127.0.0.1:{CASE_SYSTEM_PORT}",
+        SLA_WEBHOOK_ALLOWED_HOSTS=json.dumps([CASE_SYSTEM_HOST]),
+        SLA_CASE_SYSTEM_URL=f"http://{CASE_SYSTEM_HOST}",
         SLA_SMTP_HOST="127.0.0.1",
         SLA_SMTP_PORT=str(MAIL_PORT),
     )

@@ -22,10 +22,12 @@ import uvicorn
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from activities.settings import DestinationRules
 from api.config import ApiSettings
 from api.deps import Services
 from api.main import create_app
 from database.migrations import upgrade
+from stack import CASE_SYSTEM_HOST
 from temporal_connection.client import TemporalSettings
 from tests.helpers import running_worker
 from tests.helpers.api import ADMIN_KEY, closed_port, use_temporal
@@ -89,6 +91,10 @@ async def served_stack(env: WorkflowEnvironment, database: Path) -> AsyncIterato
         use_temporal(app, env.client, task_queue)
         services: Services = app.state.services
         services.clock = env.get_current_time
+        # As `make run` configures the API (the demo's case system takes its webhooks), and
+        # the host of the tests' own configuration.
+        allowed = [CASE_SYSTEM_HOST, httpx.URL(HOOK["params"]["url"]).host]
+        services.destinations = DestinationRules(webhook_allowed_hosts=allowed)
         async with serve(app) as api_url:
             stack = Stack(api_url, env, recorder)
             await load_configuration(api_url)
