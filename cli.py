@@ -55,7 +55,6 @@ from terminal.options import (
     parse_instant,
     print_json,
     wants_json,
-    with_at,
 )
 from terminal.render import (
     SLA_STATE_STYLES,
@@ -71,7 +70,18 @@ from terminal.render import (
     render_workflow_link,
     state_text,
 )
-from workflows.contract import MilestoneStatus, TimelineEvent
+from workflows.contract import (
+    CaseTracker,
+    Close,
+    Command,
+    CommandApplied,
+    CompleteMilestone,
+    Pause,
+    RecordEvent,
+    Resume,
+    TimelineEvent,
+    UpdateCase,
+)
 
 app = typer.Typer(
     name="sla",
@@ -138,6 +148,35 @@ def _show_tracker(
         out.print(note)  # wraps between words
     settings = client.settings
     render_trackers([data], out, ui_url=settings.ui_url, namespace=settings.namespace)
+
+
+def _command(
+    ctx: typer.Context, path: str, command: Command, *, method: str = "POST"
+) -> tuple[Api, Any, CommandApplied, CaseTracker]:
+    """Send `command` to the case at `path`, asking for the tracker as well: the client, the
+    API's answer as it came, the command's own answer and the case's tracker."""
+    client = api(ctx)
+    body = command.model_dump(mode="json", exclude_none=True, exclude={"milestone"})
+    answer = client.call(method, path, body=body or None, params={"tracker": "true"})
+    applied = parse_answer(CommandApplied, answer)
+    return client, answer, applied, parse_answer(CaseTracker, answer.get("tracker"))
+
+
+def _commanded(
+    ctx: typer.Context,
+    path: str,
+    command: Command,
+    note: Text,
+    as_json: bool,
+    *,
+    method: str = "POST",
+) -> None:
+    """Send a command, then show the case's tracker below `note` (or the answer as JSON)."""
+    client, answer, _applied, tracker = _command(ctx, path, command, method=method)
+    if wants_json(ctx, as_json):
+        print_json(answer)
+        return
+    _show_tracker(ctx, client, tracker, as_json, note)
 
 
 # ------------------------------------------------------------------------------------- cases
@@ -219,10 +258,9 @@ def case_pause(
     as_json: JsonOption = False,
 ) -> None:
     """Stop every milestone clock of the case until it is resumed."""
-    client = api(ctx)
-    body = with_at({"reason": reason}, at)
-    tracker = client.call("POST", case_path(case_id, "pause"), body=body)
-    _show_tracker(ctx, client, tracker, as_json, Text(f"Paused {case_id}: {reason}", style="blue"))
+    command = Pause(reason=reason, at=at)
+    note = Text(f"Paused {case_id}: {reason}", style="blue")
+    _commanded(ctx, case_path(case_id, "pause"), command, note, as_json)
 
 
 @case_app.command("resume")
@@ -230,11 +268,8 @@ def case_resume(
     ctx: typer.Context, case_id: CaseIdArgument, at: AtOption = None, as_json: JsonOption = False
 ) -> None:
     """Restart the case's milestone clocks after a pause."""
-    client = api(ctx)
-    # Resume's body is optional: without --at none is sent.
-    body = None if at is None else {"at": at}
-    tracker = client.call("POST", case_path(case_id, "resume"), body=body)
-    _show_tracker(ctx, client, tracker, as_json, Text(f"Resumed {case_id}.", style="green"))
+    note = Text(f"Resumed {case_id}.", style="green")
+    _commanded(ctx, case_path(case_id, "resume"), Resume(at=at), note, as_json)
 
 
 @case_app.command("complete")
@@ -246,14 +281,17 @@ def case_complete(
     as_json: JsonOption = False,
 ) -> None:
     """Complete the milestone's active instance (met at --at, default now)."""
-    client = api(ctx)
-    outcome = client.call(
-        "POST", case_path(case_id, "milestones", milestone, "complete"), body=with_at({}, at)
+    path = case_path(case_id, "milestones", milestone, "complete")
+    _client, answer, done, tracker = _command(
+        ctx, path, CompleteMilestone(milestone=milestone, at=at)
     )
     if wants_json(ctx, as_json):
-        print_json(outcome)
-    else:
-        render_outcome(parse_answer(MilestoneStatus, outcome), console())
+        print_json(answer)
+        return
+    completed = (done.milestone, done.instance)
+    render_outcome(
+        next(m for m in tracker.milestones if (m.name, m.instance) == completed), console()
+    )
 
 
 FieldsArgument = Annotated[
@@ -278,11 +316,10 @@ def case_update(
     """Change case fields: targets, pauses and starts follow the process's rules."""
     if not fields:
         raise typer.BadParameter("give at least one KEY=VALUE", param_hint="KEY=VALUE...")
-    client = api(ctx)
     changes = parse_fields(fields)
-    tracker = client.call("PATCH", case_path(case_id), body=with_at({"fields": changes}, at))
     note = Text("Updated ", style="green").append_text(fields_text(changes))
-    _show_tracker(ctx, client, tracker, as_json, note)
+    command = UpdateCase(fields=changes, at=at)
+    _commanded(ctx, case_path(case_id), command, note, as_json, method="PATCH")
 
 
 @case_app.command("close")
@@ -294,10 +331,10 @@ def case_close(
     as_json: JsonOption = False,
 ) -> None:
     """Close the case, with last field changes (they apply first); its process exits."""
-    client = api(ctx)
-    body = with_at({"fields": parse_fields(fields or [])}, at)
-    tracker = client.call("POST", case_path(case_id, "close"), body=body)
-    _show_tracker(ctx, client, tracker, as_json, Text(f"Closed {case_id}.", style="dim"))
+    command = Close(fields=parse_fields(fields or []), at=at)
+    _commanded(
+        ctx, case_path(case_id, "close"), command, Text(f"Closed {case_id}.", style="dim"), as_json
+    )
 
 
 @case_app.command("event")
@@ -309,11 +346,9 @@ def case_event(
     as_json: JsonOption = False,
 ) -> None:
     """Record a case event: milestones that start or complete on it do."""
-    client = api(ctx)
-    body = with_at({"type": event_type}, at)
-    tracker = client.call("POST", case_path(case_id, "events"), body=body)
-    _show_tracker(
-        ctx, client, tracker, as_json, Text(f"Recorded {event_type} on {case_id}.", style="green")
+    note = Text(f"Recorded {event_type} on {case_id}.", style="green")
+    _commanded(
+        ctx, case_path(case_id, "events"), RecordEvent(type=event_type, at=at), note, as_json
     )
 
 

@@ -53,8 +53,9 @@ class WorkerSettings(BaseSettings):
 
 
 def sandbox_runner() -> SandboxedWorkflowRunner:
-    """The workflow sandbox, letting through our pure modules and the libraries they use, so
-    each workflow run does not re-import them (calendars are shared, warm and thread-safe)."""
+    """The workflow sandbox, letting through the `workflows` package (the workflow, its pure
+    core and the contract) and the libraries they use, so each workflow run does not re-import
+    them (calendars are shared, warm and thread-safe)."""
     return SandboxedWorkflowRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules(
             "pydantic",
@@ -62,21 +63,7 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
             "annotated_types",
             "holidays",
             "dateutil",
-            "workflows.business_hours",
-            "workflows.business_time",
-            "workflows.case_sla",
-            "workflows.case_state",
-            "workflows.clock",
-            "workflows.conditions",
-            "workflows.contract",
-            "workflows.delivery",
-            "workflows.limits",
-            "workflows.recording",
-            "workflows.records",
-            "workflows.search_attributes",
-            "workflows.thresholds",
-            "workflows.tracker",
-            "workflows.values",
+            "workflows",
         )
     )
 

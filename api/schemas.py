@@ -27,15 +27,14 @@ from workflows.contract import (
     MAX_MILESTONES,
     CaseFieldsGiven,
     CaseId,
-    Criteria,
+    CaseTracker,
+    CommandApplied,
     EntitlementProcess,
-    MilestoneActions,
+    MilestoneRules,
     ProcessMilestone,
     Recurrence,
     SlaState,
-    StartFrom,
     StateCriteria,
-    TargetSpec,
 )
 from workflows.entitlements import (
     CasesAllowed,
@@ -243,19 +242,18 @@ class HolidaysPublic(Page):
 # ------------------------------------------------------------------------ entitlement processes
 
 
-class ProcessMilestoneCreate(BaseModel):
-    """A milestone of a process version: a milestone type (by name) and how it runs. Color,
-    recurrence and reporting category are copied from the type when the version is published."""
+class MilestoneTypeNamed(BaseModel):
+    """What a milestone of a request names instead of what it will copy from the type."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     milestone_type: Annotated[str, Field(min_length=1, max_length=100)]
-    business_hours: CalendarName | None = None
-    start_when: Criteria = Field(default_factory=Criteria)
-    start_from: StartFrom = "process"
-    target: TargetSpec
-    complete_when: Criteria | None = None
-    actions: MilestoneActions = Field(default_factory=MilestoneActions)
+
+
+class ProcessMilestoneCreate(MilestoneRules, MilestoneTypeNamed):
+    """A milestone of a process version: a milestone type (by name) and how it runs, as the
+    contract's `ProcessMilestone` (`MilestoneRules`). Color, recurrence and reporting category are
+    copied from the type when the version is published."""
 
 
 class ProcessVersionCreate(BaseModel):
@@ -439,6 +437,15 @@ class CaseProcessChange(BaseModel):
     version: DbInt
     at: Instant | None = None
     """When the change takes effect (default: when the request arrives); README "Event time"."""
+
+
+class CommandAnswer(CommandApplied):
+    """What a command over HTTP answers: the workflow's own answer (what the command changed,
+    in the timeline's words, the case's SLA state and next deadline, and for a completion the
+    instance and whether it was late), and the case's tracker as of now when asked for it
+    (`?tracker=true`)."""
+
+    tracker: CaseTracker | None = None
 
 
 class CaseSummary(BaseModel):

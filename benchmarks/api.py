@@ -9,7 +9,10 @@ opens N cases (1,000 by default). Then, at 1, 10 and 30 concurrent clients, side
   data converter, result decoded to JSON), what a case system in Python could do without the API;
 - `GET /cases/{id}`: the same query through the API (key check, Temporal call, JSON out);
 - `POST /cases/{id}/pause`: a command (a workflow update) through the API, each on a case not yet
-  paused (the cases are resumed between rounds, untimed);
+  paused (the cases are resumed between rounds, untimed), answered with the workflow's own
+  answer (one call to Temporal);
+- `POST /cases/{id}/pause?tracker=true`: the same, answered with the tracker as well (an update
+  and a query: what every command cost before the command path was cut to one call);
 - `raw pause`: the same update from the plain client, for reference;
 - `GET /milestone-types`: a configuration read (database only).
 
@@ -314,6 +317,11 @@ async def run(args: argparse.Namespace, work: Path) -> list[Cell]:
             status, _ = await connections[i].request("POST", path, {"reason": "benchmark"})
             return status == 200
 
+        async def http_pause_tracker(i: int, n: int) -> bool:
+            path = f"/cases/{case_ids[n]}/pause?tracker=true"
+            status, _ = await connections[i].request("POST", path, {"reason": "benchmark"})
+            return status == 200
+
         async def raw_pause(_client: int, n: int) -> bool:
             await handles[n].execute_update(CaseSlaWorkflow.pause, Pause(reason="benchmark"))
             return True
@@ -334,6 +342,11 @@ async def run(args: argparse.Namespace, work: Path) -> list[Cell]:
             )
             cells.append(paused)
             await resume_all(handles[: paused.requests])
+            with_tracker = await measure(
+                "POST pause?tracker", clients, args.seconds, http_pause_tracker, items=args.cases
+            )
+            cells.append(with_tracker)
+            await resume_all(handles[: with_tracker.requests])
             raw = await measure("raw pause", clients, args.seconds, raw_pause, items=args.cases)
             cells.append(raw)
             await resume_all(handles[: raw.requests])
@@ -366,6 +379,15 @@ def report(cells: list[Cell], args: argparse.Namespace) -> None:
             f"{clients:>2} client(s): tracker over HTTP at {http.rate / raw.rate:.2f}x the raw "
             f"query's rate; p99 {http.percentile(99):.1f} ms; configuration reads "
             f"{by[('GET /milestone-types', clients)].rate:.0f} req/s"
+        )
+        alone, tracked = (
+            by[("POST /cases/{id}/pause", clients)],
+            by[("POST pause?tracker", clients)],
+        )
+        print(
+            f"{clients:>2} client(s): a command answered alone at {alone.rate / tracked.rate:.2f}x "
+            f"the rate of one answered with its tracker; p50 {alone.percentile(50):.1f} vs "
+            f"{tracked.percentile(50):.1f} ms"
         )
 
 

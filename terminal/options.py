@@ -2,7 +2,7 @@
 invocation (`api`), `--json` given before or after the subcommand (`JsonOption`, `wants_json`),
 printing (`print_json`, `console`), the one red line and exit 1 of an expected failure (`fail`,
 `FailOnApiError`), the parsing of case fields and instants given on the command line, and the
-`--at INSTANT` of every case command (`AtOption`, `with_at`).
+`--at INSTANT` of every case command (`AtOption`).
 
 Consoles are made per command, so output goes to the invocation's own streams; rich colors them
 only on a terminal (or when FORCE_COLOR asks), never in a pipe or a file.
@@ -57,11 +57,6 @@ AtOption = Annotated[
 ]
 """Every case command's `--at`: the command's `at`, the instant the case applies it as of (the
 case system's clock, for a command sent late); the API refuses one out of order (409)."""
-
-
-def with_at(body: dict[str, Any], at: str | None) -> dict[str, Any]:
-    """`body` with `at` when one was given; without it the API uses the arrival instant."""
-    return body if at is None else {**body, "at": at}
 
 
 def fail(message: str) -> NoReturn:

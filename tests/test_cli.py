@@ -273,13 +273,19 @@ async def test_case_lifecycle_in_words_and_in_json(stack: Stack) -> None:
     twice = await sla(stack, "case", "pause", case_id, "--reason", "again", code=1)
     assert twice.stderr.startswith("error: the case is already paused since ")
     resumed = await sla_json(stack, "case", "resume", case_id)
-    assert (resumed["paused"], resumed["sla_state"]) == (False, "at_risk")
+    assert (resumed["tracker"]["paused"], resumed["sla_state"]) == (False, "at_risk")
+    assert [change["kind"] for change in resumed["changes"]] == ["resumed"]
 
     updated = await sla_json(
         stack, "case", "update", case_id, "priority=Low", "tier=", 'code="007"'
     )
-    assert updated["fields"] == {"priority": "Low", "vip": True, "status": "New", "code": "007"}
-    resolution = next(m for m in updated["milestones"] if m["name"] == "Resolution")
+    assert updated["tracker"]["fields"] == {
+        "priority": "Low",
+        "vip": True,
+        "status": "New",
+        "code": "007",
+    }
+    resolution = next(m for m in updated["tracker"]["milestones"] if m["name"] == "Resolution")
     assert resolution["target"] == "PT8H"  # retargeted by the priority rule
     waiting = await sla(stack, "case", "update", case_id, f"status={WAITING}")
     assert f"Updated status={WAITING}" in waiting.stdout
@@ -331,7 +337,9 @@ async def test_late_milestones_say_how_late_in_red(stack: Stack) -> None:
     completed = await sla_json(
         stack, "case", "complete", case_id, "First Response", "--at", await minutes_ago(stack, 2)
     )
-    assert (completed["state"], completed["violated"]) == ("completed", True)
+    assert (completed["milestone"], completed["completed_late"]) == ("First Response", True)
+    first = completed["tracker"]["milestones"][0]
+    assert (first["state"], first["violated"]) == ("completed", True)
     late = await sla(stack, "case", "show", case_id)
     assert re.search(r"● First Response +completed +met \d\d:\d\d, 10m late", late.stdout)
     # The case's SLA state follows its open milestones; the late one keeps its lateness.
@@ -369,6 +377,8 @@ async def test_every_case_command_takes_at_the_instant_it_happened(stack: Stack)
     await sla(stack, "case", "complete", case_id, "Resolution", "--at", given(30))
     closed = await sla_json(stack, "case", "close", case_id, "status=Solved", "--at", given(35))
 
+    assert datetime.fromisoformat(closed["at"]) == at(35)
+    closed = closed["tracker"]
     (pause,) = closed["pauses"]
     assert (pause["reason"], pause["resumed_by"]) == ("Collecting logs", "command")
     assert datetime.fromisoformat(pause["paused_at"]) == at(10)

@@ -13,8 +13,8 @@ Semantics (DESIGN.md "Time semantics"):
   inside it: 01:00-03:00 is 3 h that day, and a window inside the repeated hour is open twice.
 - `between(a, b)` is the open time in `[a, b)`, negative when `b < a`.
 - `add(a, d)` is the earliest instant at which `d` of open time has elapsed since `a`: a duration
-  that uses up a window exactly ends at its close. `subtract(b, d)` is the latest instant `a` with
-  `between(a, b) == d`.
+  that uses up a window exactly ends at its close. `subtract(b, d)`, for `d > 0`, is the latest
+  instant `a <= b` with `between(a, b) == d`; `subtract(b, 0)` is `b`.
 - Public holidays follow the `holidays` package's defaults (`observed=True`): both the holiday and
   its observed weekday are closed (US Independence Day 2026: Fri 3 and Sat 4 July).
 - Results are aware UTC datetimes, exact to the microsecond.
@@ -426,7 +426,8 @@ class BusinessCalendar:
         return _instant(result)
 
     def subtract(self, at: datetime, duration: timedelta) -> datetime:
-        """The latest instant from which `duration` of open time elapses until `at`."""
+        """The latest instant from which `duration` of open time elapses until `at`; `at`
+        itself for a zero duration, open or not."""
         t = _micros(at, "at")
         d = _duration_micros(duration)
         if self._always_open or d == 0:

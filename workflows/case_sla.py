@@ -6,13 +6,14 @@ commands, runs the actions the clock returns as activities (`workflows.delivery`
 search attributes current, answers the `tracker` and `timeline` queries, and continues as new
 when its history grows. Each command of the contract is an update with a validator (a bad one is
 rejected with the reason and changes nothing) and a signal of the same name for fire-and-forget
-callers (a bad one is logged and ignored): all seven are declared by `_command`. Nothing here may
-fail the workflow: a rejected command never does.
+callers (a bad one is logged and ignored), each written out and delegating to `_validate` and
+`_apply`. A command is checked once: the validator's `check` gives the instant it applies at, and
+the update applies it there. Nothing here may fail the workflow: a rejected command never does.
 """
 
 import asyncio
 import math
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -22,7 +23,6 @@ from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import contract
     from workflows.case_state import CaseState
     from workflows.clock import CaseClock
     from workflows.contract import (
@@ -30,14 +30,22 @@ with workflow.unsafe.imports_passed_through():
         TRACKER_QUERY,
         WORKFLOW_TYPE,
         ActionRequest,
+        ApplyProcess,
+        Behaviour,
         CaseOutcome,
         CaseTracker,
+        Close,
         Command,
         CommandApplied,
         CommandInvalidError,
         CommandRejectedError,
+        CompleteMilestone,
+        Pause,
+        RecordEvent,
+        Resume,
         StartCase,
         TimelineEvent,
+        UpdateCase,
         problems_of,
     )
     from workflows.delivery import Delivery, deliver
@@ -54,46 +62,26 @@ with workflow.unsafe.imports_passed_through():
         SLA_STATE,
     )
 
-PATCHES = ((3, "light-case"), (2, "milestone-records"))
-"""The patch that marks each behaviour (`StartCase.behaviour`) in the history of a case whose
-starter did not say, newest first."""
+PATCHES = ((Behaviour.LIGHT_START, "light-case"), (Behaviour.RECORDS, "milestone-records"))
+"""The patch that marks each behaviour in the history of a case whose starter did not say which,
+newest first."""
 MAX_TIMER_LEAD = timedelta(seconds=5)
 """The most a timer is shortened for the time its workflow task has run. The lag is read from
 the worker's clock against the server's, so the cap also bounds how early a skewed worker clock
 could make an action run."""
-C = TypeVar("C", bound=Command)
 Published = str | datetime | None
+C = TypeVar("C", bound=Command)
 
 
-def _command(
-    model: type[C],
-) -> tuple[workflow.UpdateMethodMultiParam[[Any, C], CommandApplied], Callable[..., None]]:
-    """The update (with its validator) and the signal that take `model`, both named
-    `model.update_name`. The update answers what the command changed (`CommandApplied`)."""
-    name = model.update_name
+def _patched_behaviour() -> Behaviour:
+    """The behaviour of a case whose starter did not say: the newest, marked by its patch, or
+    on replay what the case's history marks (none: a case from before records)."""
+    return next((b for b, patch in PATCHES if workflow.patched(patch)), Behaviour.NO_RECORDS)
 
-    def update(self: "CaseSlaWorkflow", command: C | None = None) -> CommandApplied:
-        return self._apply(model, command)
 
-    def validate(self: "CaseSlaWorkflow", command: C | None = None) -> None:
-        self._check(model, command)
-
-    def signal(self: "CaseSlaWorkflow", command: C | None = None) -> None:
-        try:
-            self._apply(model, command)
-        except ApplicationError as error:
-            workflow.logger.warning("ignored signal %s: %s", name, error)
-
-    # Temporal reads the payload's type from the annotations, and the model is only known here.
-    update.__annotations__ = {"command": model | None, "return": CommandApplied}
-    validate.__annotations__ = signal.__annotations__ = {"command": model | None, "return": None}
-    for handler in (update, validate, signal):
-        handler.__name__ = handler.__qualname__ = name
-    description = (model.__doc__ or "").split("\n\n")[0]
-    handler_update = workflow.update(name=name, description=description)(update)
-    handler_update.validator(validate)
-    handler_signal = workflow.signal(name=name, description=description)(signal)
-    return handler_update, handler_signal
+def _about(model: type[Command]) -> str:
+    """What the Temporal UI says of a command's handlers: its model's first paragraph."""
+    return (model.__doc__ or "").split("\n\n")[0]
 
 
 def _given(model: type[C], command: C | None) -> C:
@@ -125,9 +113,10 @@ class CaseSlaWorkflow:
         """Deliveries and record writes under way: the run ends only after them."""
         self._records = RecordChanges()
         self._opening = start.continued is None
-        self._behaviour = start.behaviour
-        if self._behaviour is None and start.records is not None:
-            self._behaviour = 2 if start.records else 1
+        self._behaviour = start.asked_behaviour()
+        """None until the first task reads it from the patches (`_patched_behaviour`)."""
+        self._checked: tuple[str, datetime] | None = None
+        """The update whose validator just ran, and the instant it gave its command."""
         self._reached: datetime | None = None
         now = workflow.now()
         if start.continued is not None:
@@ -164,8 +153,9 @@ class CaseSlaWorkflow:
         while True:
             now = self._now()
             self._dispatch(self._clock.advance(now))
-            self._publish(now)
-            self._record(now)
+            tracker = self._clock.tracker(now)
+            self._publish(tracker)
+            self._record(tracker)
             if self._clock.closed or self._history_is_long():
                 break
             due = self._clock.next_due()
@@ -215,29 +205,126 @@ class CaseSlaWorkflow:
 
     # ------------------------------------------------------------------------------ commands
 
-    complete_milestone, complete_milestone_signal = _command(contract.CompleteMilestone)
-    pause, pause_signal = _command(contract.Pause)
-    resume, resume_signal = _command(contract.Resume)
-    update_case, update_case_signal = _command(contract.UpdateCase)
-    record_event, record_event_signal = _command(contract.RecordEvent)
-    apply_process, apply_process_signal = _command(contract.ApplyProcess)
-    close, close_signal = _command(contract.Close)
+    @workflow.update(name=CompleteMilestone.update_name, description=_about(CompleteMilestone))
+    def complete_milestone(self, command: CompleteMilestone | None = None) -> CommandApplied:
+        return self._apply(CompleteMilestone, command)
 
-    def _check(self, model: type[Command], command: Command | None) -> None:
-        """The validator of every command: raise the reason it cannot apply now."""
-        try:
-            self._clock.check(_given(model, command), self._now())
-        except CommandRejectedError as error:
-            raise _rejection(error) from None
+    @complete_milestone.validator
+    def validate_complete_milestone(self, command: CompleteMilestone | None = None) -> None:
+        self._validate(CompleteMilestone, command)
 
-    def _apply(self, model: type[Command], command: Command | None) -> CommandApplied:
-        """Apply a command as of its instant, run what it makes due, and answer what changed."""
-        before = self._clock.state.snapshot()
+    @workflow.signal(name=CompleteMilestone.update_name, description=_about(CompleteMilestone))
+    def complete_milestone_signal(self, command: CompleteMilestone | None = None) -> None:
+        self._signalled(CompleteMilestone, command)
+
+    @workflow.update(name=Pause.update_name, description=_about(Pause))
+    def pause(self, command: Pause | None = None) -> CommandApplied:
+        return self._apply(Pause, command)
+
+    @pause.validator
+    def validate_pause(self, command: Pause | None = None) -> None:
+        self._validate(Pause, command)
+
+    @workflow.signal(name=Pause.update_name, description=_about(Pause))
+    def pause_signal(self, command: Pause | None = None) -> None:
+        self._signalled(Pause, command)
+
+    @workflow.update(name=Resume.update_name, description=_about(Resume))
+    def resume(self, command: Resume | None = None) -> CommandApplied:
+        return self._apply(Resume, command)
+
+    @resume.validator
+    def validate_resume(self, command: Resume | None = None) -> None:
+        self._validate(Resume, command)
+
+    @workflow.signal(name=Resume.update_name, description=_about(Resume))
+    def resume_signal(self, command: Resume | None = None) -> None:
+        self._signalled(Resume, command)
+
+    @workflow.update(name=UpdateCase.update_name, description=_about(UpdateCase))
+    def update_case(self, command: UpdateCase | None = None) -> CommandApplied:
+        return self._apply(UpdateCase, command)
+
+    @update_case.validator
+    def validate_update_case(self, command: UpdateCase | None = None) -> None:
+        self._validate(UpdateCase, command)
+
+    @workflow.signal(name=UpdateCase.update_name, description=_about(UpdateCase))
+    def update_case_signal(self, command: UpdateCase | None = None) -> None:
+        self._signalled(UpdateCase, command)
+
+    @workflow.update(name=RecordEvent.update_name, description=_about(RecordEvent))
+    def record_event(self, command: RecordEvent | None = None) -> CommandApplied:
+        return self._apply(RecordEvent, command)
+
+    @record_event.validator
+    def validate_record_event(self, command: RecordEvent | None = None) -> None:
+        self._validate(RecordEvent, command)
+
+    @workflow.signal(name=RecordEvent.update_name, description=_about(RecordEvent))
+    def record_event_signal(self, command: RecordEvent | None = None) -> None:
+        self._signalled(RecordEvent, command)
+
+    @workflow.update(name=ApplyProcess.update_name, description=_about(ApplyProcess))
+    def apply_process(self, command: ApplyProcess | None = None) -> CommandApplied:
+        return self._apply(ApplyProcess, command)
+
+    @apply_process.validator
+    def validate_apply_process(self, command: ApplyProcess | None = None) -> None:
+        self._validate(ApplyProcess, command)
+
+    @workflow.signal(name=ApplyProcess.update_name, description=_about(ApplyProcess))
+    def apply_process_signal(self, command: ApplyProcess | None = None) -> None:
+        self._signalled(ApplyProcess, command)
+
+    @workflow.update(name=Close.update_name, description=_about(Close))
+    def close(self, command: Close | None = None) -> CommandApplied:
+        return self._apply(Close, command)
+
+    @close.validator
+    def validate_close(self, command: Close | None = None) -> None:
+        self._validate(Close, command)
+
+    @workflow.signal(name=Close.update_name, description=_about(Close))
+    def close_signal(self, command: Close | None = None) -> None:
+        self._signalled(Close, command)
+
+    def _validate(self, model: type[Command], command: Command | None) -> None:
+        """The validator of every command: raise the reason it cannot apply now; else keep the
+        instant it applies at for its update, which runs next in the same task."""
         given = _given(model, command)
         try:
-            applied = self._clock.apply(given, self._now())
+            at = self._clock.check(given, self._now())
         except CommandRejectedError as error:
             raise _rejection(error) from None
+        update = workflow.current_update_info()
+        self._checked = (update.id, at) if update is not None else None
+
+    def _signalled(self, model: type[Command], command: Command | None) -> None:
+        """A command sent as a signal: applied like an update, or logged and ignored."""
+        try:
+            self._apply(model, command)
+        except ApplicationError as error:
+            workflow.logger.warning("ignored signal %s: %s", model.update_name, error)
+
+    def _apply(self, model: type[Command], command: Command | None) -> CommandApplied:
+        """Apply a command at its instant, run what it makes due, and answer what changed. The
+        instant is the one the validator gave, or (a signal, or an update on replay, where no
+        validator runs) the one `check` gives now."""
+        now = self._now()
+        update = workflow.current_update_info()
+        checked, self._checked = self._checked, None
+        try:
+            given = _given(model, command)
+            if checked is not None and update is not None and checked[0] == update.id:
+                at = checked[1]
+            else:
+                at = self._clock.check(given, now)
+        except CommandRejectedError as error:
+            raise _rejection(error) from None
+        before = self._clock.state.snapshot()
+        try:
+            applied = self._clock.apply(given, now, at=at)
         except (ValueError, ArithmeticError) as error:
             # Arithmetic the case's data cannot answer: nothing of the command stays, the case
             # goes on, and the caller learns why (never a workflow task failing forever).
@@ -247,7 +334,7 @@ class CaseSlaWorkflow:
             ) from None
         self._dispatch(applied.requests)
         self._changed = True
-        return self._clock.answer(given, applied, self._now())
+        return self._clock.answer(given, applied, now)
 
     # ------------------------------------------------------------------------------- helpers
 
@@ -280,22 +367,20 @@ class CaseSlaWorkflow:
         workflow.logger.error("background work of the case failed: %r", error)
         self._clock.background_failed(f"background work failed: {error!r}", self._now())
 
-    def _record(self, now: datetime) -> None:
-        """Write the milestone records this task changed. Whether the case writes them comes
-        with its behaviour: cases started before records existed, and their replays, write
-        none."""
+    def _record(self, tracker: CaseTracker) -> None:
+        """Write the milestone records this task changed, if the case's behaviour writes them
+        (cases started before records existed, and their replays, write none)."""
         if self._behaviour is None:
-            self._behaviour = next((n for n, patch in PATCHES if workflow.patched(patch)), 1)
-        if self._behaviour < 2:
+            self._behaviour = _patched_behaviour()
+        if not self._behaviour.writes_records:
             return
-        state = self._clock.state
-        tracker = self._clock.tracker(now)
         opening, self._opening = self._opening, False
-        if opening and self._behaviour >= 3 and not self._clock.closed:
+        if opening and self._behaviour.starter_opens and not self._clock.closed:
             # The first task of a light case: its starter wrote the opening records, and the
             # task arms its timers without waiting on a write. Its first batch writes them all.
             self._records.prime(tracker)
             return
+        state = self._clock.state
         batch = self._records.batch(tracker, state.records_revision + 1)
         if batch is not None:
             state.records_revision = batch.revision
@@ -331,19 +416,25 @@ class CaseSlaWorkflow:
             return True
         return info.is_continue_as_new_suggested()
 
-    def _publish(self, now: datetime) -> None:
-        """Upsert the search attributes that changed (each upsert is a history event)."""
-        state = self._clock.state
+    def _publish(self, tracker: CaseTracker) -> None:
+        """Upsert the search attributes that changed (each upsert is a history event). Until
+        the first task has read the behaviour, the case publishes as the oldest did."""
+        behaviour = self._behaviour or Behaviour.NO_RECORDS
+        deadline = (
+            tracker.next_deadline
+            if behaviour.keeps_overdue_deadline
+            else self._clock.next_deadline(overdue=False)
+        )
         wanted: list[tuple[SearchAttributeKey[Any], Published]] = [
-            (CASE_ID, state.case_id),
-            (SLA_STATE, self._clock.sla_state(now)),
-            (NEXT_DEADLINE, self._clock.next_deadline(overdue=(self._behaviour or 1) >= 3)),
-            (PRIORITY, _text(state.fields.get("priority"))),
-            (ENTITLEMENT_PROCESS, state.process.name),
-            (ACCOUNT_ID, _text(state.fields.get("account_id"))),
+            (CASE_ID, tracker.case_id),
+            (SLA_STATE, tracker.sla_state),
+            (NEXT_DEADLINE, deadline),
+            (PRIORITY, _text(tracker.fields.get("priority"))),
+            (ENTITLEMENT_PROCESS, tracker.process),
+            (ACCOUNT_ID, _text(tracker.fields.get("account_id"))),
         ]
-        if (self._behaviour or 1) >= 2:  # Owner came with records: older cases replay without
-            wanted.append((OWNER, _text(state.fields.get("owner"))))
+        if behaviour.publishes_owner:  # Owner came with records: older cases replay without
+            wanted.append((OWNER, _text(tracker.fields.get("owner"))))
         updates: list[SearchAttributeUpdate[Any]] = []
         for key, value in wanted:
             if self._published.get(key.name) != value:

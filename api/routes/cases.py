@@ -22,19 +22,21 @@ from api.schemas import (
     CaseCreate,
     CaseProcessChange,
     CasesPublic,
+    CommandAnswer,
     LevelName,
     MilestoneCompletion,
     ProcessName,
 )
 from workflows.case_sla import CaseSlaWorkflow
+from workflows.clock import check_opened_at
 from workflows.contract import (
     CaseId,
     CaseTracker,
     Close,
     Command,
     CommandApplied,
+    CommandInvalidError,
     CompleteMilestone,
-    MilestoneStatus,
     Pause,
     RecordEvent,
     Resume,
@@ -43,7 +45,6 @@ from workflows.contract import (
     TimelineEvent,
     UpdateCase,
 )
-from workflows.limits import MAX_PAST_OPENING
 from workflows.opening import Opening, opening
 from workflows.values import Instant
 
@@ -55,14 +56,19 @@ TEMPORAL_ERRORS = (404, 409, 502, 503, 504)
 TIMELINE: TypeAdapter[list[TimelineEvent]] = TypeAdapter(list[TimelineEvent])
 
 
+async def _attempted(db: DatabaseDep, tracker: CaseTracker) -> CaseTracker:
+    """The tracker with what the delivery log knows of actions still retrying (the workflow
+    learns of their attempts only when the retries end)."""
+    if any(a.status == "running" for m in tracker.milestones for a in m.actions):
+        return await db.run(attempts_so_far, tracker=tracker)
+    return tracker
+
+
 async def _tracked(
     db: DatabaseDep, tracker: CaseTracker, status_code: int = status.HTTP_200_OK
 ) -> Response:
-    """The tracker as the answer, with what the delivery log knows of actions still retrying
-    (the workflow learns of their attempts only when the retries end)."""
-    if any(a.status == "running" for m in tracker.milestones for a in m.actions):
-        tracker = await db.run(attempts_so_far, tracker=tracker)
-    return _json(tracker, status_code)
+    """The tracker as the answer, with the attempts of actions still retrying."""
+    return _json(await _attempted(db, tracker), status_code)
 
 
 def _json(answer: BaseModel, status_code: int = status.HTTP_200_OK) -> Response:
@@ -95,16 +101,11 @@ async def create_case(
     counts nothing again), or 409 when the request names another process, entitlement or
     opening instant."""
     now = await services.clock()
-    if body.opened_at is not None and body.opened_at > now:
-        raise InvalidInputError(
-            f"opened_at {body.opened_at.isoformat()} is in the future: give a past or present time",
-            ("body", "opened_at"),
-        )
-    if body.opened_at is not None and body.opened_at < now - MAX_PAST_OPENING:
-        raise InvalidInputError(
-            f"opened_at {body.opened_at.isoformat()} is more than 10 years ago",
-            ("body", "opened_at"),
-        )
+    if body.opened_at is not None:
+        try:
+            check_opened_at(body.opened_at, now)  # before any work: the clock checks it again
+        except CommandInvalidError as error:
+            raise InvalidInputError(str(error), ("body", "opened_at")) from None
     chosen = await db.run(case_start, body=body, now=now, cache=services.versions)
     new = _opening(chosen.start, now)
     if chosen.allowance is not None:
@@ -208,14 +209,27 @@ async def _commanded(
     case_id: str,
     update: UpdateMethodMultiParam[[Any, C], CommandApplied],
     command: C,
+    tracker: bool,
 ) -> Response:
-    """Run a command, then answer the case's tracker as of now (the workflow answers a command
-    in a few words, so its history stays small)."""
-    await cases.command(case_id, update, command)
-    return await _tracked(db, await cases.tracker(case_id, await services.clock()))
+    """Run a command: the workflow's own answer (what changed, the SLA state and the next
+    deadline), and the case's tracker as of now only when the caller asked for it (a query,
+    one more call to Temporal)."""
+    applied = await cases.command(case_id, update, command)
+    now = await services.clock() if tracker else None
+    case = await _attempted(db, await cases.tracker(case_id, now)) if now is not None else None
+    return _json(CommandAnswer.model_construct(**dict(applied), tracker=case))
 
 
-@router.patch("/{case_id}", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
+WithTracker = Annotated[
+    bool,
+    Query(
+        description="Also answer the case's tracker as of now (one more call to Temporal): "
+        "the command's own answer says what changed, the SLA state and the next deadline."
+    ),
+]
+
+
+@router.patch("/{case_id}", response_model=CommandAnswer, responses=errors(*TEMPORAL_ERRORS))
 async def update_case(
     services: ServicesDep,
     db: DatabaseDep,
@@ -223,13 +237,16 @@ async def update_case(
     _: CaseSystemKey,
     case_id: CasePath,
     body: UpdateCase,
+    tracker: WithTracker = False,
 ) -> Response:
     """Changed case fields (null removes a field): targets, pauses and starts follow the
     process's rules."""
-    return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.update_case, body)
+    return await _commanded(
+        services, db, cases, case_id, CaseSlaWorkflow.update_case, body, tracker
+    )
 
 
-@router.post("/{case_id}/pause", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
+@router.post("/{case_id}/pause", response_model=CommandAnswer, responses=errors(*TEMPORAL_ERRORS))
 async def pause_case(
     services: ServicesDep,
     db: DatabaseDep,
@@ -237,12 +254,13 @@ async def pause_case(
     _: AgentKey,
     case_id: CasePath,
     body: Pause,
+    tracker: WithTracker = False,
 ) -> Response:
     """Stop every milestone clock of the case, with a reason, until it is resumed."""
-    return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.pause, body)
+    return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.pause, body, tracker)
 
 
-@router.post("/{case_id}/resume", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
+@router.post("/{case_id}/resume", response_model=CommandAnswer, responses=errors(*TEMPORAL_ERRORS))
 async def resume_case(
     services: ServicesDep,
     db: DatabaseDep,
@@ -250,13 +268,14 @@ async def resume_case(
     _: AgentKey,
     case_id: CasePath,
     body: Resume | None = None,
+    tracker: WithTracker = False,
 ) -> Response:
     """Start the case's clocks again after a pause."""
     command = body or Resume()
-    return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.resume, command)
+    return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.resume, command, tracker)
 
 
-@router.post("/{case_id}/close", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
+@router.post("/{case_id}/close", response_model=CommandAnswer, responses=errors(*TEMPORAL_ERRORS))
 async def close_case(
     services: ServicesDep,
     db: DatabaseDep,
@@ -264,13 +283,14 @@ async def close_case(
     _: CaseSystemKey,
     case_id: CasePath,
     body: Close | None = None,
+    tracker: WithTracker = False,
 ) -> Response:
     """Close the case: the last field changes (if any) apply first, then the process exits."""
     command = body or Close()
-    return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.close, command)
+    return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.close, command, tracker)
 
 
-@router.post("/{case_id}/events", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
+@router.post("/{case_id}/events", response_model=CommandAnswer, responses=errors(*TEMPORAL_ERRORS))
 async def record_case_event(
     services: ServicesDep,
     db: DatabaseDep,
@@ -278,35 +298,37 @@ async def record_case_event(
     _: CaseSystemKey,
     case_id: CasePath,
     body: RecordEvent,
+    tracker: WithTracker = False,
 ) -> Response:
     """A case event such as `agent_replied`: milestones that start or complete on it do."""
-    return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.record_event, body)
+    return await _commanded(
+        services, db, cases, case_id, CaseSlaWorkflow.record_event, body, tracker
+    )
 
 
 @router.post(
     "/{case_id}/milestones/{name}/complete",
-    response_model=MilestoneStatus,
+    response_model=CommandAnswer,
     responses=errors(*TEMPORAL_ERRORS),
 )
 async def complete_case_milestone(
     services: ServicesDep,
+    db: DatabaseDep,
     cases: TemporalDep,
     _: AgentKey,
     case_id: CasePath,
     name: MilestoneName,
     body: MilestoneCompletion | None = None,
+    tracker: WithTracker = False,
 ) -> Response:
-    """Complete the milestone's active instance, at `at` (default now): its outcome."""
+    """Complete the milestone's active instance, at `at` (default now): the instance it
+    completed (`milestone`, `instance`) and whether late (`completed_late`)."""
     command = CompleteMilestone(milestone=name, at=body.at if body else None)
-    done = await cases.command(case_id, CaseSlaWorkflow.complete_milestone, command)
-    tracker = await cases.tracker(case_id, await services.clock())
-    status = next(
-        m for m in tracker.milestones if (m.name, m.instance) == (done.milestone, done.instance)
-    )
-    return _json(status)
+    update = CaseSlaWorkflow.complete_milestone
+    return await _commanded(services, db, cases, case_id, update, command, tracker)
 
 
-@router.post("/{case_id}/process", response_model=CaseTracker, responses=errors(*TEMPORAL_ERRORS))
+@router.post("/{case_id}/process", response_model=CommandAnswer, responses=errors(*TEMPORAL_ERRORS))
 async def change_case_process(
     services: ServicesDep,
     db: DatabaseDep,
@@ -314,6 +336,7 @@ async def change_case_process(
     _: AdminKey,
     case_id: CasePath,
     body: CaseProcessChange,
+    tracker: WithTracker = False,
 ) -> Response:
     """Move a running case to another version of its process: elapsed business time, pauses
     and breaches stay; targets follow the new version's rules."""
@@ -327,4 +350,6 @@ async def change_case_process(
         entitlement=case.entitlement,
         cache=services.versions,
     )
-    return await _commanded(services, db, cases, case_id, CaseSlaWorkflow.apply_process, command)
+    return await _commanded(
+        services, db, cases, case_id, CaseSlaWorkflow.apply_process, command, tracker
+    )

@@ -132,17 +132,23 @@ async def test_commands_come_back_with_the_workflows_reasons(case_api: CaseApi) 
     case_id = (await start(client)).json()["case_id"]
     path = f"/cases/{case_id}"
 
+    # A command answers with what it changed, in one call to Temporal; the tracker on request.
     paused = await client.post(f"{path}/pause", json={"reason": "customer on holiday"})
     assert paused.status_code == 200, paused.text
-    assert (paused.json()["paused"], paused.json()["sla_state"]) == (True, "paused")
+    answer = paused.json()
+    assert (answer["command"], answer["sla_state"], answer["tracker"]) == ("pause", "paused", None)
+    assert [(c["kind"], c["detail"]) for c in answer["changes"]] == [
+        ("paused", "customer on holiday")
+    ]
     again = await client.post(f"{path}/pause", json={"reason": "again"})
     assert again.status_code == 409
-    paused_at = paused.json()["pauses"][0]["paused_at"]
+    paused_at = answer["at"]
     assert again.json()["detail"].startswith("the case is already paused since ")
     assert again.json()["detail"].endswith("(customer on holiday): resume it first")
     assert paused_at[:19] in again.json()["detail"]
-    resumed = await client.post(f"{path}/resume")
-    assert resumed.json()["paused"] is False
+    resumed = await client.post(f"{path}/resume", params={"tracker": "true"})
+    assert resumed.json()["tracker"]["paused"] is False
+    assert resumed.json()["tracker"]["pauses"][0]["paused_at"] == paused_at
     not_paused = await client.post(f"{path}/resume")
     assert not_paused.status_code == 409
     assert not_paused.json() == {"detail": "the case is not paused: there is nothing to resume"}
@@ -159,16 +165,28 @@ async def test_commands_come_back_with_the_workflows_reasons(case_api: CaseApi) 
     ]
     done = await client.post(f"{path}/milestones/first response/complete")
     assert done.status_code == 200, done.text
-    assert (done.json()["name"], done.json()["state"]) == ("First Response", "completed")
+    outcome = done.json()
+    assert (outcome["milestone"], outcome["instance"], outcome["completed_late"]) == (
+        "First Response",
+        1,
+        False,
+    )
+    assert [(c["kind"], c["milestone"]) for c in outcome["changes"]] == [
+        ("completed", "First Response")
+    ]
     twice = await client.post(f"{path}/milestones/First Response/complete")
     assert twice.status_code == 409
     assert twice.json()["detail"].startswith(
         "milestone 'First Response' is already completed (instance 1, at "
     )
 
-    updated = await client.patch(path, json={"fields": {"stage": "Fixing", "priority": "High"}})
+    fields = {"fields": {"stage": "Fixing", "priority": "High"}}
+    updated = await client.patch(path, json=fields, params={"tracker": "true"})
     assert updated.status_code == 200
-    triage = next(m for m in updated.json()["milestones"] if m["name"] == "Triage")
+    assert ("completed", "Triage") in [
+        (c["kind"], c["milestone"]) for c in updated.json()["changes"]
+    ]
+    triage = next(m for m in updated.json()["tracker"]["milestones"] if m["name"] == "Triage")
     assert triage["state"] == "completed"
     event = await client.post(f"{path}/events", json={"type": "customer_replied"})
     assert event.status_code == 200
@@ -189,7 +207,7 @@ async def test_commands_apply_at_the_instant_they_happened(case_api: CaseApi) ->
     path = f"/cases/{case_id}"
     paused = await client.post(f"{path}/pause", json={"reason": "on the phone", "at": ago(10)})
     assert paused.status_code == 200, paused.text
-    assert paused.json()["pauses"][0]["paused_at"] == ago(10).replace("+00:00", "Z")
+    assert paused.json()["at"] == ago(10).replace("+00:00", "Z")
     earlier = await client.post(f"{path}/resume", json={"at": ago(20)})
     assert earlier.status_code == 409
     assert earlier.json()["detail"] == (
@@ -199,16 +217,27 @@ async def test_commands_apply_at_the_instant_they_happened(case_api: CaseApi) ->
     ahead = await client.post(f"{path}/resume", json={"at": (now + timedelta(hours=1)).isoformat()})
     assert ahead.status_code == 409
     assert "is more than 5 s ahead of the case's clock" in ahead.json()["detail"]
-    resumed = await client.post(f"{path}/resume", json={"at": ago(5)})
-    assert resumed.json()["pauses"][0]["resumed_at"] == ago(5).replace("+00:00", "Z")
+    resumed = await client.post(f"{path}/resume", json={"at": ago(5)}, params={"tracker": "true"})
+    assert resumed.json()["tracker"]["pauses"][0] == {
+        "reason": "on the phone",
+        "paused_at": ago(10).replace("+00:00", "Z"),
+        "resumed_at": ago(5).replace("+00:00", "Z"),
+        "resumed_by": "command",
+        "by_rule": False,
+    }
     updated = await client.patch(path, json={"fields": {"stage": "Fixing"}, "at": ago(4)})
-    triage = next(m for m in updated.json()["milestones"] if m["name"] == "Triage")
-    assert triage["completed_at"] == ago(4).replace("+00:00", "Z")
-    replied = await client.post(f"{path}/events", json={"type": "agent_replied", "at": ago(3)})
-    first = next(m for m in replied.json()["milestones"] if m["name"] == "First Response")
+    completed = [(c["kind"], c["milestone"], c["at"]) for c in updated.json()["changes"]]
+    assert ("completed", "Triage", ago(4).replace("+00:00", "Z")) in completed
+    replied = await client.post(
+        f"{path}/events", json={"type": "agent_replied", "at": ago(3)}, params={"tracker": "true"}
+    )
+    first = next(
+        m for m in replied.json()["tracker"]["milestones"] if m["name"] == "First Response"
+    )
     assert first["completed_at"] == ago(3).replace("+00:00", "Z")
-    closed = await client.post(f"{path}/close", json={"at": ago(2)})
-    assert closed.json()["closed_at"] == ago(2).replace("+00:00", "Z")
+    closed = await client.post(f"{path}/close", json={"at": ago(2)}, params={"tracker": "true"})
+    assert closed.json()["at"] == closed.json()["tracker"]["closed_at"]
+    assert closed.json()["tracker"]["closed_at"] == ago(2).replace("+00:00", "Z")
 
 
 async def test_unknown_and_closed_cases(case_api: CaseApi) -> None:
@@ -246,10 +275,16 @@ async def test_change_case_process_moves_to_another_version(case_api: CaseApi) -
     body["milestones"][2]["target"] = "16h"
     path = f"/entitlement-processes/{created['id']}/versions"
     assert (await client.post(path, json=body)).status_code == 201
-    moved = await client.post(f"/cases/{case_id}/process", json={"version": 2})
+    moved = await client.post(
+        f"/cases/{case_id}/process", json={"version": 2}, params={"tracker": "true"}
+    )
     assert moved.status_code == 200, moved.text
-    assert moved.json()["process_version"] == 2
-    assert moved.json()["milestones"][2]["target"] == "PT16H"
+    assert [(c["kind"], c["detail"]) for c in moved.json()["changes"]] == [
+        ("process_applied", "version 1 -> 2"),
+        ("retargeted", "target 24h -> 16h"),
+    ]
+    assert moved.json()["tracker"]["process_version"] == 2
+    assert moved.json()["tracker"]["milestones"][2]["target"] == "PT16H"
     same = await client.post(f"/cases/{case_id}/process", json={"version": 2})
     assert same.status_code == 409
     assert same.json() == {"detail": "the case already runs version 2"}

@@ -59,7 +59,9 @@ async def test_stormhaven_case_over_http(case_api: CaseApi) -> None:
     assert (await client.patch(path, json={"fields": {"status": "Open"}})).status_code == 200
     await travel_to(env, at(monday, 0, 10, 25))
     replied = await client.post(f"{path}/events", json={"type": "agent_replied"})
-    assert replied.json()["milestones"][0]["state"] == "completed"
+    assert [(c["kind"], c["milestone"]) for c in replied.json()["changes"]] == [
+        ("completed", "First Response")
+    ]
     await travel_to(env, at(monday, 0, 16, 0))
     assert (await client.get(path)).json()["sla_state"] == "violated"
     assert (await client.patch(path, json={"fields": {"stage": "Fixing"}})).status_code == 200

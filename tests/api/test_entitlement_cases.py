@@ -327,6 +327,6 @@ async def test_a_changed_entitlement_reaches_a_running_case_only_through_its_pro
     assert (await client.post(versions, json=body)).status_code == 201
     # Applied as of the opening, so the whole hour counts in New York: 17:30Z the same day.
     change = {"version": 2, "at": MONDAY_16_30_GMT.isoformat()}
-    moved = await client.post(f"/cases/{case_id}/process", json=change)
+    moved = await client.post(f"/cases/{case_id}/process", json=change, params={"tracker": "true"})
     assert moved.status_code == 200, moved.text
-    assert moved.json()["milestones"][0]["target_at"] == "2026-11-23T17:30:00Z"
+    assert moved.json()["tracker"]["milestones"][0]["target_at"] == "2026-11-23T17:30:00Z"

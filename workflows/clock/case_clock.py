@@ -1,12 +1,12 @@
 """The milestone clock: the pure state machine of one case's milestones.
 
 Owns every rule of DESIGN.md "Time semantics" that involves a case: starting instances (with
-recurrence and `start_from`), cancelling them, pausing (commands, `pause_when`, `max_pause`),
-retargeting, completing, applying a new process version and closing; and, from that state, the
-next instant at which anything is due and the actions due at an instant. Commands come in as the
-contract's `Command` models: `check` says whether one can apply now (and changes nothing),
-`apply` applies it. Pure: no Temporal, no I/O, never reads the clock; every change takes the
-instant it happens at. The workflow feeds it `workflow.now()` and runs the actions it returns.
+recurrence and `start_from`), cancelling them, retargeting, completing, applying a new process
+version and closing; pausing lives in `workflows.clock.pausing`, thresholds and what falls due in
+`workflows.clock.thresholds`. Commands come in as the contract's `Command` models: `check` says
+whether one can apply now and at which instant (and changes nothing), `apply` applies it at that
+instant. Pure: no Temporal, no I/O, never reads the clock; every change takes the instant it
+happens at. The workflow feeds it `workflow.now()` and runs the actions it returns.
 
 The state is `workflows.case_state`; the business-time arithmetic on segments is
 `workflows.business_time`; what the tracker and the timeline show is `workflows.tracker`.
@@ -14,21 +14,15 @@ The state is `workflows.case_state`; the business-time arithmetic on segments is
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from workflows.business_time import (
-    ALWAYS_OPEN_KEY,
-    UNANSWERABLE,
-    BusinessTime,
-    close_segment,
-    pin_calendars,
-)
+from workflows.business_time import BusinessTime, close_segment, pin_calendars
 from workflows.case_state import CaseState, Instance
+from workflows.clock.core import check_opened_at, human
+from workflows.clock.thresholds import ThresholdRules, fire
 from workflows.conditions import criteria_hold, describe, state_conditions_fail, target_for
 from workflows.contract import (
-    ActionKind,
     ActionRequest,
     ActionStatus,
     ApplyProcess,
@@ -42,19 +36,15 @@ from workflows.contract import (
     CommandRejectedError,
     CompleteMilestone,
     Pause,
-    PauseEnd,
-    PauseRecord,
     ProcessMilestone,
     RecordEvent,
     Resume,
     SlaState,
     StartCase,
     TimelineEvent,
-    TimelineKind,
     UpdateCase,
 )
-from workflows.limits import MAX_CLOCK_SKEW, MAX_PAST_OPENING, MAX_PAUSES, check_case_fields
-from workflows.thresholds import Due, thresholds
+from workflows.limits import MAX_CLOCK_SKEW, MAX_PAUSES, check_case_fields
 from workflows.tracker import case_tracker, next_deadline, sla_state, timeline
 
 RESOLUTION = timedelta(microseconds=1)
@@ -70,28 +60,14 @@ class Applied:
     changes: list[TimelineEvent] = field(default_factory=list)
 
 
-class CaseClock:
+class CaseClock(ThresholdRules):
     """The milestones of one case, advanced by commands and by time."""
-
-    def __init__(self, state: CaseState) -> None:
-        self.state = state
-        self.time = BusinessTime(state.calendars)
-        self._latest = max((event.at for event in state.timeline), default=state.opened_at)
-        """The latest instant the clock was told of: when it learns of a fault."""
 
     @classmethod
     def open_case(cls, start: StartCase, now: datetime) -> CaseClock:
         """A clock for a case entering its process at `start.opened_at` (default `now`)."""
         opened_at = start.opened_at or now
-        if opened_at > now + MAX_CLOCK_SKEW:
-            raise CommandInvalidError(
-                f"opened_at {opened_at.isoformat()} is in the future: give a past or present time"
-            )
-        if opened_at < now - MAX_PAST_OPENING:
-            raise CommandInvalidError(
-                f"opened_at {opened_at.isoformat()} is more than 10 years ago: a case may be "
-                "back-dated by ten years at most"
-            )
+        check_opened_at(opened_at, now)
         clock = cls(
             CaseState(
                 case_id=start.case_id,
@@ -107,39 +83,6 @@ class CaseClock:
         return clock
 
     # ------------------------------------------------------------------------------- queries
-
-    @property
-    def closed(self) -> bool:
-        return self.state.closed_at is not None
-
-    @property
-    def paused(self) -> bool:
-        return self.state.paused
-
-    def instance(self, name: str) -> Instance | None:
-        """The latest instance of milestone `name` (case-insensitive)."""
-        key = name.casefold()
-        found = [i for i in self.state.instances if i.milestone.casefold() == key]
-        return found[-1] if found else None
-
-    def next_due(self) -> datetime | None:
-        """The next instant at which anything is due: a threshold or a `max_pause` resume."""
-        if self.closed:
-            return None
-        candidates = [due_at for _, _, due_at in self._pending()]
-        if (resume_at := self._auto_resume_at()) is not None:
-            candidates.append(resume_at)
-        return min(candidates, default=None)
-
-    def due_summary(self, due: datetime) -> str:
-        """What is due at `due`, for the timer that waits for it (the Temporal UI shows it):
-        "First Response warning due 2026-03-09 13:15Z"."""
-        what = [_threshold_name(i, d) for i, d, at in self._pending() if at == due]
-        if self._auto_resume_at() == due:
-            what.append("auto-resume")
-        if len(what) > 2:
-            what = [*what[:2], f"{len(what) - 2} more"]
-        return f"{', '.join(what) or 'nothing'} due {_short_instant(due)}"
 
     def tracker(self, now: datetime, *, asked: bool = False) -> CaseTracker:
         return case_tracker(self.state, self.time, now, asked=asked)
@@ -165,38 +108,7 @@ class CaseClock:
             milestones=len(state.instances),
         )
 
-    # ---------------------------------------------------------------------------------- time
-
-    def advance(self, now: datetime) -> list[ActionRequest]:
-        """Pass every threshold due at or before `now`, in order; the actions they run."""
-        self._latest = max(self._latest, now)
-        requests: list[ActionRequest] = []
-        while not self.closed:
-            pending = [(due_at, instance, due) for instance, due, due_at in self._pending()]
-            resume_at = self._auto_resume_at()
-            earliest = min((item[0] for item in pending), default=None)
-            if (
-                resume_at is not None
-                and resume_at <= now
-                and (earliest is None or resume_at <= earliest)
-            ):
-                self._resume(resume_at, "max_pause")
-                self.state.applied_at = max(self.applied_at, resume_at)
-                continue
-            if earliest is None or earliest > now:
-                break
-            for due_at, instance, due in sorted(pending, key=lambda item: item[0]):
-                if due_at == earliest:
-                    requests.extend(self._pass(instance, due, due_at))
-        return requests
-
     # ------------------------------------------------------------------------------ commands
-
-    @property
-    def applied_at(self) -> datetime:
-        """The latest instant a command (or `max_pause`'s own resume) was applied at: the case
-        applies nothing dated earlier, so its history never needs rewriting."""
-        return self.state.applied_at or self.state.opened_at
 
     def instant_of(self, command: Command, now: datetime) -> datetime:
         """The instant `command` applies at: its `at`, or `now` when it has none; raise
@@ -216,9 +128,9 @@ class CaseClock:
             )
         return at
 
-    def check(self, command: Command, now: datetime) -> None:
-        """Raise `CommandRejectedError` (or `CommandInvalidError`) with the reason `command`
-        cannot apply at `now`; change nothing."""
+    def check(self, command: Command, now: datetime) -> datetime:
+        """The instant `command` applies at (its `at`, or `now`); or `CommandRejectedError`
+        (`CommandInvalidError`) with the reason it cannot apply. Changes nothing."""
         self._check_open()
         at = self.instant_of(command, now)
         match command:
@@ -250,12 +162,14 @@ class CaseClock:
                     raise CommandRejectedError(
                         f"the case already runs version {command.process.version}"
                     )
+        return at
 
-    def apply(self, command: Command, now: datetime) -> Applied:
-        """Apply `command` as of its instant (`at`, default `now`), after passing what was due
-        before that; then pass what its change makes due by `now`."""
-        self.check(command, now)
-        at = self.instant_of(command, now)
+    def apply(self, command: Command, now: datetime, *, at: datetime | None = None) -> Applied:
+        """Apply `command` as of its instant, after passing what was due before that; then pass
+        what its change makes due by `now`. `at` is the instant `check` gave it, trusted as
+        is; without it the command is checked first."""
+        if at is None:
+            at = self.check(command, now)
         end = max(at, now)
         self._latest = max(self._latest, end)
         self.state.applied_at = at
@@ -263,7 +177,7 @@ class CaseClock:
         completed = None
         match command:
             case CompleteMilestone():
-                completed = self._completable(command, at, end)
+                completed = self._latest_of(command.milestone)
                 # Completing at target_at is on time: pass only what was due strictly before.
                 requests = self.advance(at - RESOLUTION)
                 requests += self._complete(completed, at)
@@ -321,6 +235,13 @@ class CaseClock:
                 f"case {self.state.case_id!r} was closed at {self.state.closed_at.isoformat()}: "
                 "it takes no more commands"
             )
+
+    def _latest_of(self, name: str) -> Instance:
+        """The latest instance of the process's milestone `name`, which `check` found."""
+        milestone = self.state.process.milestone(name)
+        instance = self.instance(milestone.name) if milestone is not None else None
+        assert instance is not None, f"check() first: {name!r} has no instance"
+        return instance
 
     def _completable(self, command: CompleteMilestone, at: datetime, now: datetime) -> Instance:
         """The instance `command` would complete at `at`, or why it cannot."""
@@ -457,8 +378,7 @@ class CaseClock:
         for instance in state.instances:
             if not instance.open:
                 continue
-            milestone = state.process.milestone(instance.milestone)
-            assert milestone is not None
+            milestone = self._milestone(instance)
             complete_when = milestone.complete_when
             if (
                 complete_when is not None
@@ -522,7 +442,7 @@ class CaseClock:
         instance.segments = self.time.running_segments(state.pauses, started_at, calendar)
         state.instances.append(instance)
         origin = "process entry" if started_at == state.opened_at else "criteria"
-        self._log(started_at, "started", instance, f"target {_human(target)}, from {origin}")
+        self._log(started_at, "started", instance, f"target {human(target)}, from {origin}")
         return instance
 
     def _complete(self, instance: Instance, at: datetime) -> list[ActionRequest]:
@@ -534,15 +454,14 @@ class CaseClock:
         instance.completed_at = at
         instance.priority_at_end = self._priority()
         late = (
-            f"late by {_human(at - reached)}" if reached is not None and at > reached else "on time"
+            f"late by {human(at - reached)}" if reached is not None and at > reached else "on time"
         )
         self._log(at, "completed", instance, late)
-        milestone = self.state.process.milestone(instance.milestone)
-        assert milestone is not None
+        milestone = self._milestone(instance)
         return [
             self._request(instance, "success", n, at, action.handler, action.params)
             for n, action in enumerate(milestone.actions.success, start=1)
-            if _fire(instance, f"success/{n}", at)
+            if fire(instance, f"success/{n}", at)
         ]
 
     def _cancel(self, instance: Instance, at: datetime, reason: str) -> None:
@@ -563,159 +482,12 @@ class CaseClock:
         self.state.closed_at = now
         self._log(now, "closed", None, reason)
 
-    def _priority(self) -> str | None:
-        priority = self.state.fields.get("priority")
-        return None if priority is None else str(priority)
-
-    def _calendar_key(self, milestone: ProcessMilestone) -> str:
-        return milestone.business_hours or self.state.process.business_hours or ALWAYS_OPEN_KEY
-
     def _retarget(self, instance: Instance, target: timedelta, at: datetime) -> None:
         if target != instance.target:
             self._log(
-                at, "retargeted", instance, f"target {_human(instance.target)} -> {_human(target)}"
+                at, "retargeted", instance, f"target {human(instance.target)} -> {human(target)}"
             )
             instance.target = target
-
-    def _log(
-        self, at: datetime, kind: TimelineKind, instance: Instance | None, detail: str = ""
-    ) -> None:
-        self.state.timeline.append(
-            TimelineEvent(
-                at=at,
-                kind=kind,
-                milestone=instance.milestone if instance else None,
-                instance=instance.number if instance else None,
-                detail=detail,
-            )
-        )
-
-    # ------------------------------------------------------------------------------- pausing
-
-    def _apply_pause_rule(self, now: datetime) -> None:
-        rule = self.state.process.pause_when
-        if rule is None:
-            return
-        holds = criteria_hold(rule, self.state.fields, self.state.fields, None)
-        if not holds:
-            self.state.rule_suppressed = False
-        current = self.state.pauses[-1] if self.paused else None
-        if holds and current is None and not self.state.rule_suppressed:
-            self._pause(now, f"pause_when: {describe(rule)}", by_rule=True)
-        elif not holds and current is not None and current.by_rule and not self.state.manual_pause:
-            self._resume(now, "rule")
-
-    def _pause(self, at: datetime, reason: str, by_rule: bool) -> None:
-        self.state.pauses.append(PauseRecord(reason=reason, paused_at=at, by_rule=by_rule))
-        self._log(at, "paused", None, reason)
-        for instance in self.state.instances:
-            if instance.state == "active":
-                close_segment(instance, at)
-                instance.state = "paused"
-
-    def _resume(self, at: datetime, by: PauseEnd) -> None:
-        current = self.state.pauses[-1]
-        current.resumed_at = at
-        current.resumed_by = by
-        self._log(at, "resumed", None, f"by {by}")
-        self.state.manual_pause = False
-        rule = self.state.process.pause_when
-        if rule is not None and criteria_hold(rule, self.state.fields, self.state.fields, None):
-            self.state.rule_suppressed = True
-        for instance in self.state.instances:
-            if instance.state == "paused":
-                instance.state = "active"
-                try:
-                    self.time.open_segment(instance, max(at, instance.started_at))
-                except UNANSWERABLE as error:
-                    self._fault(instance, error)
-
-    def _auto_resume_at(self) -> datetime | None:
-        cap = self.state.process.max_pause
-        if cap is None or not self.paused:
-            return None
-        return self.state.pauses[-1].paused_at + cap
-
-    # ---------------------------------------------------------------------------- thresholds
-
-    def _pending(self) -> Iterable[tuple[Instance, Due, datetime]]:
-        for instance in self.state.instances:
-            if instance.state != "active" or instance.fault is not None:
-                continue
-            try:
-                dues = [
-                    (due, self.time.instant_at(instance, due.elapsed))
-                    for due in thresholds(
-                        self.state.process.milestone(instance.milestone), instance.target
-                    )
-                    if due.key not in instance.fired
-                ]
-            except UNANSWERABLE as error:
-                self._fault(instance, error)
-                continue
-            for due, due_at in dues:
-                if due_at is not None:
-                    yield instance, due, due_at
-
-    def _fault(self, instance: Instance, error: Exception) -> None:
-        """The instance's deadlines cannot be computed: it runs no more actions, and the tracker
-        and the timeline say why, instead of the case failing on every wake-up."""
-        instance.fault = f"its deadlines cannot be computed: {error}"
-        self._log(self._latest, "fault", instance, instance.fault)
-
-    def _target_at(self, instance: Instance) -> datetime | None:
-        """The instance's target instant, or None when it cannot be computed (a fault)."""
-        if instance.fault is not None:
-            return None
-        try:
-            return self.time.target_at(instance)
-        except UNANSWERABLE:
-            return None
-
-    def _pass(self, instance: Instance, due: Due, due_at: datetime) -> list[ActionRequest]:
-        if not _fire(instance, due.key, due_at):
-            return []
-        if due.kind == "violation" and due.n == 0:
-            instance.violated_at = due_at
-            self._log(due_at, "violated", instance, f"target {_human(instance.target)} missed")
-            return []
-        milestone = self.state.process.milestone(instance.milestone)
-        assert milestone is not None
-        actions = (
-            milestone.actions.warning if due.kind == "warning" else milestone.actions.violation
-        )
-        action = actions[due.n - 1]
-        if due.kind == "warning" and instance.warned_at is None:
-            instance.warned_at = due_at
-        kind: TimelineKind = "warned" if due.kind == "warning" else "escalated"
-        self._log(due_at, kind, instance, f"level {due.n}: {action.handler}")
-        return [self._request(instance, due.kind, due.n, due_at, action.handler, action.params)]
-
-    def _request(
-        self,
-        instance: Instance,
-        kind: ActionKind,
-        n: int,
-        due_at: datetime,
-        handler: str,
-        params: dict[str, object],
-    ) -> ActionRequest:
-        state = self.state
-        return ActionRequest(
-            idempotency_key=f"{state.case_id}/{instance.milestone}/{instance.number}/{kind}/{n}",
-            case_id=state.case_id,
-            milestone=instance.milestone,
-            instance=instance.number,
-            kind=kind,
-            n=n,
-            handler=handler,
-            params=params,
-            due_at=due_at,
-            target_at=self._target_at(instance),
-            case_fields=dict(state.fields),
-            process=state.process.name,
-            process_version=state.process.version,
-        )
 
 
 def _opening_words(start: StartCase) -> str:
@@ -728,38 +500,3 @@ def _opening_words(start: StartCase) -> str:
         return f"{process} · no entitlement: {chosen.reason}"
     over = " · over its allowance of cases (flagged)" if chosen.over_allowance else ""
     return f"{process} · entitlement {chosen.name!r}{over}: {chosen.reason}"
-
-
-def _fire(instance: Instance, key: str, at: datetime) -> bool:
-    """Mark threshold `key` passed; False if it already was (nothing is ever due twice)."""
-    if key in instance.fired:
-        return False
-    instance.fired.append(key)
-    instance.last_fired_at = max(at, instance.last_fired_at or at)
-    return True
-
-
-def _human(duration: timedelta) -> str:
-    """'24h', '1h30m', '45s': how people write SLA targets."""
-    seconds = round(duration.total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    text = "".join(
-        f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (seconds, "s")) if value
-    )
-    return text or "0s"
-
-
-def _threshold_name(instance: Instance, due: Due) -> str:
-    number = f" #{instance.number}" if instance.number > 1 else ""
-    if due.kind == "violation":
-        name = "target" if due.n == 0 else f"escalation {due.n}"
-    else:
-        name = due.kind if due.n == 1 else f"{due.kind} {due.n}"
-    return f"{instance.milestone}{number} {name}"
-
-
-def _short_instant(instant: datetime) -> str:
-    """To the nearest second, and to the minute when that is exact: a summary, not a record."""
-    utc = (instant + timedelta(microseconds=500_000)).replace(microsecond=0).astimezone(UTC)
-    return utc.strftime("%Y-%m-%d %H:%MZ" if utc.second == 0 else "%Y-%m-%d %H:%M:%SZ")
