@@ -131,7 +131,10 @@ def process(
 
 def stack_env(work: Path, temporal_port: int, cases: int) -> dict[str, str]:
     """The environment of the benchmark's worker and API: its dev server, a SQLite config
-    database in `work`, the admin key, and a workflow cache that holds every case."""
+    database in `work`, the admin key, a workflow cache that holds every case, and the demo's
+    case system as the webhook host."""
+    from stack import CASE_SYSTEM_HOST  # after main() put the project root on sys.path
+
     return {
         **os.environ,
         "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
@@ -139,6 +142,8 @@ def stack_env(work: Path, temporal_port: int, cases: int) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{work / 'sla.sqlite'}",
         "SLA_ADMIN_KEY": ADMIN_KEY,
         "SLA_MAX_CACHED_WORKFLOWS": str(max(2 * cases, 500)),
+        # As `make run` configures both: the demo process's webhooks go to its case system.
+        "SLA_WEBHOOK_ALLOWED_HOSTS": json.dumps([CASE_SYSTEM_HOST]),
     }
 
 
