@@ -21,7 +21,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contract import ActionRequest, ActionResult
+    from workflows.contract import WEBHOOK, ActionRequest, ActionResult
     from workflows.delivery import deliver
     from workflows.recording import write_records
     from workflows.records import CaseRecord, MilestoneRecord, RecordBatch
@@ -38,7 +38,7 @@ class BareCase(BaseModel):
     """When the starter sent the start request, as a case's starter sets its `opened_at`
     (`workflows.opening`): time spent waiting for the first workflow task counts. Default: the
     first task's instant."""
-    handler: str = "noop"
+    handler: str = WEBHOOK
     regular: bool = False
     """Run each action as a regular activity instead of the case's local-first delivery."""
     like_case: bool = False

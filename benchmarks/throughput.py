@@ -6,15 +6,16 @@ and ONE worker process (this script with `--worker`). The worker runs `CaseSlaWo
 `worker.build_worker` builds it (production settings, `SLA_*` from the environment), writing its
 milestone records with the real `write_records` activity to a SQLite file beside the server's,
 the bare workflow of `benchmarks/bare_workflow.py` with the same options on a second task queue,
-and an activity `noop` that every action of the benchmark uses: it reports each action's lateness
-(`now - ActionRequest.due_at`) to this process on the worker's stdout. Then, one after the other:
+and a stand-in for the `webhook` handler, registered under its name, that every action of the
+benchmark uses: it reports each action's lateness (`now - ActionRequest.due_at`) to this process
+on the worker's stdout. Then, one after the other:
 
 1. Small case: 3 milestones (the Stormhaven Premium shape on a 24x7 calendar), one pause and
    resume, all completed, closed: its history event count (the issue's limit is 60).
 2. Saturation: N bare workflows started at once, then N cases started at once. Both wait for the
    same three due instants (start + 2 s, 4 s, 6 s; `--clock-from`: the start is the first
    workflow task, as issue 4 measured, or the start request, when the wait for a first task in
-   the burst counts for both) and run `noop` at each, as a local activity.
+   the burst counts for both) and run the stand-in at each, as a local activity.
    The bare workflow then ends. A case does not: its milestones stay open after a violation and
    only a command ends it, so the benchmark sends the `close` update as soon as the worker
    reports a case's third action, and that cost counts. Done is the workflow's close time on the
@@ -90,6 +91,7 @@ from worker import WorkerSettings, build_worker
 from workflows.case_sla import CaseSlaWorkflow
 from workflows.contract import (
     CURRENT_BEHAVIOUR,
+    WEBHOOK,
     WORKFLOW_TYPE,
     ActionRequest,
     ActionResult,
@@ -105,7 +107,9 @@ from workflows.contract import (
 from workflows.opening import opening
 from workflows.search_attributes import initial
 
-HANDLER = "noop"
+HANDLER = WEBHOOK
+"""The handler every action of the benchmark names: the stand-in registers under its name, as
+the tests' fakes do (a case refuses to run a handler that is not one of `ACTION_HANDLERS`)."""
 CASE_QUEUE = "sla-bench"
 BARE_QUEUE = "sla-bench-bare"
 SATURATION_TARGETS = (timedelta(seconds=2), timedelta(seconds=4), timedelta(seconds=6))
@@ -118,7 +122,7 @@ SCRIPT = str(Path(__file__).resolve())
 
 
 @activity.defn(name=HANDLER)
-async def noop(request: ActionRequest) -> ActionResult:
+async def stand_in(request: ActionRequest) -> ActionResult:
     """The action of every benchmark process: report its lateness to the parent, deliver."""
     lateness = datetime.now(UTC) - request.due_at
     local = activity.info().is_local
@@ -137,7 +141,7 @@ async def run_worker(address: str, database_url: str) -> None:
     client = await connect(TemporalSettings(address=address))
     upgrade(database_url)
     records = ActionHandlers(ActionSettings(database_url=database_url)).write_records
-    cases = build_worker(client, CASE_QUEUE, WorkerSettings(), activities=[noop, records])
+    cases = build_worker(client, CASE_QUEUE, WorkerSettings(), activities=[stand_in, records])
     config = cases.config()
     config["task_queue"] = BARE_QUEUE
     config["workflows"] = [BareWorkflow]
