@@ -9,7 +9,7 @@ segments reach it. Pure: no I/O, never reads the clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from workflows.business_hours import (
@@ -19,8 +19,7 @@ from workflows.business_hours import (
     BusinessHoursError,
     calendar_for,
 )
-from workflows.case_state import Instance, Segment
-from workflows.contract import PauseRecord
+from workflows.case_state import Instance, PauseSpan, Segment
 
 ZERO = timedelta(0)
 UNANSWERABLE = (BusinessHoursError, ArithmeticError)
@@ -118,24 +117,21 @@ class BusinessTime:
             self.open_segment(instance, switch_at)
 
     def running_segments(
-        self, pauses: list[PauseRecord], since: datetime, calendar: str
+        self, pauses: Iterable[PauseSpan], since: datetime, calendar: str
     ) -> list[Segment]:
         """The stretches since `since` during which the case was not paused (a retroactive start
         counts only the time the case ran), the last one still open unless paused now."""
         segments: list[Segment] = []
         elapsed = ZERO
         cursor = since
-        for pause in pauses:
-            resumed_at = pause.resumed_at
+        for paused_at, resumed_at in pauses:
             if resumed_at is not None and resumed_at <= cursor:
                 continue
-            if pause.paused_at > cursor:
+            if paused_at > cursor:
                 segments.append(
-                    Segment(
-                        start=cursor, end=pause.paused_at, calendar=calendar, elapsed_before=elapsed
-                    )
+                    Segment(start=cursor, end=paused_at, calendar=calendar, elapsed_before=elapsed)
                 )
-                elapsed += self._calendars[calendar].between(cursor, pause.paused_at)
+                elapsed += self._calendars[calendar].between(cursor, paused_at)
             if resumed_at is None:
                 return segments
             cursor = max(cursor, resumed_at)
@@ -153,10 +149,10 @@ def close_segment(instance: Instance, at: datetime) -> None:
             segment.end = at
 
 
-def stopped(pauses: list[PauseRecord], start: datetime, end: datetime) -> timedelta:
+def stopped(pauses: Iterable[PauseSpan], start: datetime, end: datetime) -> timedelta:
     """Calendar time the case spent paused between `start` and `end`."""
     total = ZERO
-    for pause in pauses:
-        overlap = min(end, pause.resumed_at or end) - max(start, pause.paused_at)
+    for paused_at, resumed_at in pauses:
+        overlap = min(end, resumed_at or end) - max(start, paused_at)
         total += max(overlap, ZERO)
     return total

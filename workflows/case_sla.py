@@ -23,8 +23,11 @@ from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.business_hours import BusinessHours
+    from workflows.business_time import pin_calendars
     from workflows.case_state import CaseState
     from workflows.clock import CaseClock
+    from workflows.compaction import compacted
     from workflows.contract import (
         TIMELINE_QUERY,
         TRACKER_QUERY,
@@ -65,12 +68,32 @@ with workflow.unsafe.imports_passed_through():
 PATCHES = ((Behaviour.LIGHT_START, "light-case"), (Behaviour.RECORDS, "milestone-records"))
 """The patch that marks each behaviour in the history of a case whose starter did not say which,
 newest first."""
+COMPACT_STATE = "compact-carried-state"
+"""Marks a case whose runs carry their state compacted, the process and calendars once."""
 MAX_TIMER_LEAD = timedelta(seconds=5)
 """The most a timer is shortened for the time its workflow task has run. The lag is read from
 the worker's clock against the server's, so the cap also bounds how early a skewed worker clock
 could make an action run."""
 Published = str | datetime | None
 C = TypeVar("C", bound=Command)
+
+
+def _pinned(calendars: dict[str, BusinessHours], opened_at: datetime) -> dict[str, Any]:
+    """`calendars` with their public holidays written out, as a starter that pins them sends
+    them (a direct Temporal caller may not). Outside the sandbox's restrictions: the holidays
+    package reads the locale for the holidays' names; their dates depend only on its version,
+    and pinning them now is what keeps them from changing later."""
+    with workflow.unsafe.sandbox_unrestricted():
+        return {"calendars": pin_calendars(calendars, opened_at)}
+
+
+def _continued_state(start: StartCase) -> CaseState:
+    """The state a continued run got: its process is the input's own when the state leaves it
+    out (since the state is compacted), as it does."""
+    continued = start.continued or {}
+    if "process" not in continued:
+        continued = {**continued, "process": start.process}
+    return CaseState.model_validate(continued)
 
 
 def _patched_behaviour() -> Behaviour:
@@ -115,6 +138,8 @@ class CaseSlaWorkflow:
         self._opening = start.continued is None
         self._behaviour = start.asked_behaviour()
         """None until the first task reads it from the patches (`_patched_behaviour`)."""
+        self._records_failed = False
+        """A record batch failed for good: the state then carries every instance on."""
         self._checked: tuple[str, datetime] | None = None
         """The update whose validator just ran, and the instant it gave its command."""
         self._reached: datetime | None = None
@@ -122,10 +147,11 @@ class CaseSlaWorkflow:
         if start.continued is not None:
             # A state this code cannot read is a bug to fix, not a case to fail: the task retries
             # until a worker that reads it takes over.
-            self._clock = CaseClock(CaseState.model_validate(start.continued))
+            self._clock = CaseClock(_continued_state(start))
         else:
             try:
-                self._clock = CaseClock.open_case(start, now)
+                pinned = _pinned(start.calendars, start.opened_at or now)
+                self._clock = CaseClock.open_case(start.model_copy(update=pinned), now)
             except (ValueError, ArithmeticError) as error:
                 self._failure = ApplicationError(
                     f"the case cannot start: {error}", type="InvalidCase", non_retryable=True
@@ -182,10 +208,23 @@ class CaseSlaWorkflow:
             lambda: not self._background and workflow.all_handlers_finished()
         )
         if not self._clock.closed:
-            state = self._clock.state.model_dump(mode="json")
-            carried = {"continued": state, "behaviour": self._behaviour, "records": None}
-            workflow.continue_as_new(self._start.model_copy(update=carried))
+            workflow.continue_as_new(self._continued())
         return self._clock.outcome()
+
+    def _continued(self) -> StartCase:
+        """The input of the case's next run: its state, compacted when every record it holds
+        was written (`workflows.compaction`), carrying its process and calendars once."""
+        carried = {"behaviour": self._behaviour, "records": None}
+        if not workflow.patched(COMPACT_STATE):
+            whole = self._clock.state.model_dump(mode="json")
+            return self._start.model_copy(update={**carried, "continued": whole})
+        behaviour = self._behaviour or Behaviour.NO_RECORDS
+        state = self._clock.state
+        if behaviour.writes_records and not self._records_failed:
+            state = compacted(self._clock)
+        continued = state.model_dump(mode="json", exclude={"process"})
+        update = {**carried, "continued": continued, "process": state.process, "calendars": {}}
+        return self._start.model_copy(update=update)
 
     # ------------------------------------------------------------------------------- queries
 
@@ -316,6 +355,10 @@ class CaseSlaWorkflow:
         checked, self._checked = self._checked, None
         try:
             given = _given(model, command)
+            if isinstance(given, ApplyProcess):
+                given = given.model_copy(
+                    update=_pinned(given.calendars, self._clock.state.opened_at)
+                )
             if checked is not None and update is not None and checked[0] == update.id:
                 at = checked[1]
             else:
@@ -389,6 +432,7 @@ class CaseSlaWorkflow:
     async def _write(self, batch: RecordBatch) -> None:
         error = await write_records(batch)
         if error is not None:
+            self._records_failed = True
             self._clock.background_failed(
                 f"milestone records revision {batch.revision} not written: {error}", self._now()
             )

@@ -1,13 +1,15 @@
 """What the milestone clock knows about a case: its fields, its pinned process and calendars, its
 milestone instances with their running segments of business time, its pauses and its timeline.
 
-Plain data (pydantic), carried whole into a continued-as-new run; the rules that change it live in
-`workflows.clock`, the arithmetic on segments in `workflows.business_time`. Pure: no I/O.
+Plain data (pydantic), carried into a continued-as-new run; a long case carries it compacted
+(`workflows.compaction`: what it left out is counted in `left_out`). The rules that change it
+live in `workflows.clock`, the arithmetic on segments in `workflows.business_time`. Pure: no I/O.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, Field
 
@@ -18,9 +20,15 @@ from workflows.contract import (
     CaseFields,
     EntitlementProcess,
     InstanceState,
+    LeftOut,
     PauseRecord,
     TimelineEvent,
 )
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+PauseSpan = tuple[datetime, datetime | None]
+"""A pause as business time sees it: when it began and when it ended (None: it goes on)."""
 
 
 class Segment(BaseModel):
@@ -57,6 +65,10 @@ class Instance(BaseModel):
     started (what its record keeps, whatever later versions say)."""
     priority_at_end: str | None = None
     warned_at: datetime | None = None
+    segments_derived: bool = False
+    """Its segments were left out of a continued run's state, being exactly the stretches the
+    case ran since the instance started (its one calendar, the case's pauses): the clock derives
+    them again when it loads the state."""
     fault: str | None = None
     """Why the instance's deadlines cannot be computed in its calendar (no open time within ten
     years, or past the years calendars cover): it then runs no actions, and ops see why."""
@@ -72,6 +84,17 @@ class Instance(BaseModel):
     @property
     def ended_at(self) -> datetime | None:
         return self.completed_at or self.cancelled_at
+
+
+class MilestoneHistory(BaseModel):
+    """What a milestone's instances left out of a long case's state leave behind: what its
+    next instance needs (its number, whether the milestone was met for good, where a sequential
+    cadence goes on from) and what a refused completion says."""
+
+    number: int
+    state: InstanceState
+    ended_at: datetime | None = None
+    target_at: datetime | None = None
 
 
 class CaseState(BaseModel):
@@ -99,6 +122,13 @@ class CaseState(BaseModel):
     """The revision of the last batch of milestone records the case wrote."""
     timeline: list[TimelineEvent] = Field(default_factory=list)
     """What happened, in the order the clock learned it (sort by `at` to read it)."""
+    history: dict[str, MilestoneHistory] = Field(default_factory=dict)
+    """By milestone: the latest of its instances left out of the state (a long case's)."""
+    earlier_pauses: list[int] = Field(default_factory=list)
+    """The pauses left out of the state, as business time needs them (when each began and
+    ended, nothing else), in microseconds: the first pause's start since the epoch, then for
+    each its length and the gap to the next one's start."""
+    left_out: LeftOut = Field(default_factory=LeftOut)
 
     @property
     def paused(self) -> bool:
@@ -107,7 +137,13 @@ class CaseState(BaseModel):
     @property
     def breached(self) -> bool:
         """Whether any milestone instance of the case was violated (a breach is never undone)."""
-        return any(instance.violated for instance in self.instances)
+        return self.left_out.breached or any(instance.violated for instance in self.instances)
+
+    def pause_spans(self) -> Iterator[PauseSpan]:
+        """Every pause of the case in order, those left out of the state included."""
+        yield from decode_spans(self.earlier_pauses)
+        for pause in self.pauses:
+            yield pause.paused_at, pause.resumed_at
 
     def snapshot(self) -> CaseState:
         """A copy to restore if a command fails half-way. It shares what the clock never changes
@@ -120,3 +156,28 @@ class CaseState(BaseModel):
                 "timeline": list(self.timeline),
             }
         )
+
+
+def encode_spans(spans: list[tuple[datetime, datetime]], after: list[int]) -> list[int]:
+    """`after` (encoded spans) followed by `spans`, ended pauses in order, encoded."""
+    numbers = list(after)
+    last_end = _end_of(numbers)
+    for start, end in spans:
+        begin = (start - EPOCH) // MICROSECOND
+        numbers += [begin if last_end is None else begin - last_end, (end - start) // MICROSECOND]
+        last_end = (end - EPOCH) // MICROSECOND
+    return numbers
+
+
+def decode_spans(numbers: list[int]) -> Iterator[tuple[datetime, datetime]]:
+    position = 0
+    for n in range(0, len(numbers) - 1, 2):
+        position += numbers[n]
+        start = position
+        position += numbers[n + 1]
+        yield EPOCH + start * MICROSECOND, EPOCH + position * MICROSECOND
+
+
+def _end_of(numbers: list[int]) -> int | None:
+    """The end of the last span `numbers` encode, in microseconds since the epoch."""
+    return sum(numbers) if numbers else None

@@ -181,9 +181,13 @@ def changed(record: MilestoneRecord | CaseRecord) -> tuple[object, ...]:
 def differences(
     live: tuple[CaseRecord, list[MilestoneRecord]],
     stored: tuple[CaseRecord | None, list[MilestoneRecord]],
+    *,
+    left_out: bool = False,
 ) -> list[str]:
     """How stored records differ from what a live tracker says (figures that move with time
-    alone, and `as_of`, aside): one line a difference, none when they agree."""
+    alone, and `as_of`, aside): one line a difference, none when they agree. With `left_out`
+    (the case left ended instances out of its state), a stored record of an ended instance the
+    tracker no longer shows is what the case left out, not a difference."""
     found: list[str] = []
     live_case, live_milestones = live
     stored_case, stored_milestones = stored
@@ -199,7 +203,11 @@ def differences(
             found.append(f"{where}: no record")
         else:
             found += _compare(where, milestone, kept)
-    found += [f"{live_case.case_id} {name} #{n}: a record of no instance" for name, n in by_key]
+    found += [
+        f"{live_case.case_id} {name} #{n}: a record of no instance"
+        for (name, n), record in by_key.items()
+        if not (left_out and record.state in ("completed", "cancelled"))
+    ]
     return found
 
 

@@ -50,7 +50,7 @@ def milestone_status(
         violated_at=instance.violated_at,
         business_elapsed=elapsed,
         business_remaining=max(instance.target - elapsed, ZERO),
-        stopped=stopped(state.pauses, instance.started_at, end),
+        stopped=stopped(state.pause_spans(), instance.started_at, end),
         time_since_target=since,
         warnings_fired=sum(key.startswith("warning/") for key in instance.fired),
         warned_at=instance.warned_at or _first_warning(instance),
@@ -108,6 +108,7 @@ def case_tracker(
         breached=state.breached,
         entitlement=state.entitlement,
         records_revision=state.records_revision,
+        left_out=state.left_out if state.left_out.anything else None,
     )
 
 
@@ -154,5 +155,16 @@ def _known_target(time: BusinessTime, instance: Instance) -> datetime | None:
 
 
 def timeline(state: CaseState) -> list[TimelineEvent]:
-    """What happened to the case's milestones, in the order it happened."""
-    return sorted(state.timeline, key=lambda event: event.at)
+    """What happened to the case's milestones, in the order it happened; for a long case, first
+    what it left out of its state and where to read it."""
+    events = sorted(state.timeline, key=lambda event: event.at)
+    left_out = state.left_out
+    if left_out.timeline_events and left_out.before is not None:
+        detail = (
+            f"{left_out.timeline_events} earlier events, of {left_out.instances} ended "
+            f"instances and {left_out.pauses} pauses, are left out of this long case's state: "
+            "its milestone records keep every instance, and its earlier runs' histories the "
+            "rest while Temporal retains them"
+        )
+        events.insert(0, TimelineEvent(at=left_out.before, kind="left_out", detail=detail))
+    return events

@@ -55,9 +55,9 @@ async def check_records(
     found: list[str] = []
 
     async def check(case_id: str) -> None:
-        live = records_of(await _tracker(cases, case_id, await services.clock()))
+        tracker = await _tracker(cases, case_id, await services.clock())
         kept = await db.run(records.stored, case_id=case_id)
-        found.extend(differences(live, kept))
+        found.extend(differences(records_of(tracker), kept, left_out=tracker.left_out is not None))
 
     failures = await _each(case_ids, check)
     return RecordsCheckPublic(

@@ -547,7 +547,9 @@ async def test_failed_delivery_is_recorded_and_the_case_goes_on(env: WorkflowEnv
     assert recorder.keys().count(f"{tracker.case_id}/First Response/1/violation/2") == 1
 
 
-async def test_continue_as_new_carries_all_state(env: WorkflowEnvironment) -> None:
+async def test_continue_as_new_carries_what_the_case_still_needs(env: WorkflowEnvironment) -> None:
+    """A continued run carries its open instances and what each milestone's next start needs;
+    the ended instances live on in their records, and the tracker says what it left out."""
     recorder = ActionRecorder()
     monday = next_weekday(await now(env), MONDAY, 9)
     start_case = case(customer_updates("independent"), monday).model_copy(
@@ -567,19 +569,33 @@ async def test_continue_as_new_carries_all_state(env: WorkflowEnvironment) -> No
         await travel_to(env, at(monday, 1, 16))
         latest = env.client.get_workflow_handle(handle.id)
         tracker = await latest.query(CaseSlaWorkflow.tracker)
+        timeline = await latest.query(CaseSlaWorkflow.timeline)
         await latest.execute_update(CaseSlaWorkflow.close, Close())
+        await latest.result()
         first_run = env.client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id)
         first_events = [event async for event in first_run.fetch_history_events()]
     continued = "workflow_execution_continued_as_new_event_attributes"
     assert first_events[-1].HasField(continued)
-    assert [m.instance for m in tracker.milestones] == [1, 2, 3, 4, 5, 6]
     # Instance 6 started 14:00 Monday, paused 14:00-15:00: its 8 h ran out at 16:00 Tuesday.
-    assert ran(tracker) == [
+    assert [m.instance for m in tracker.milestones] == [6]
+    assert ran(tracker) == [("Customer Update/6/violation/1", wall(at(monday, 1, 15)))]
+    assert tracker.left_out is not None
+    assert (tracker.left_out.instances, tracker.left_out.pauses) == (5, 1)
+    assert tracker.breached  # instance 6's breach; the five left out were met
+    assert timeline[0].kind == "left_out"
+    assert timeline[0].detail.startswith(f"{tracker.left_out.timeline_events} earlier events, ")
+    # Every action ran once, at its instant; the records keep every instance.
+    due = sorted((r.due_at, r.idempotency_key) for r in recorder.requests)
+    assert [(key.split("/", 1)[1], wall(at)) for at, key in due] == [
         *[(f"Customer Update/{n}/success/1", wall(at(monday, 0, 9 + n))) for n in range(1, 6)],
         ("Customer Update/6/violation/1", wall(at(monday, 1, 15))),
     ]
-    assert tracker.pauses[0].reason == "weekend"
     assert len(recorder.keys()) == len(set(recorder.keys())) == 6
+    final = {(r.milestone, r.instance): r for b in recorder.batches for r in b.milestones}
+    assert [(n, final["Customer Update", n].outcome) for n in range(1, 7)] == [
+        *[(n, "met") for n in range(1, 6)],
+        (6, "violated_open"),
+    ]
 
 
 async def test_history_stays_small(env: WorkflowEnvironment) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from workflows.business_time import BusinessTime, close_segment, pin_calendars
-from workflows.case_state import CaseState, Instance
+from workflows.case_state import CaseState, Instance, MilestoneHistory
 from workflows.clock.core import check_opened_at, human
 from workflows.clock.thresholds import ThresholdRules, fire
 from workflows.conditions import criteria_hold, describe, state_conditions_fail, target_for
@@ -105,7 +105,7 @@ class CaseClock(ThresholdRules):
             opened_at=state.opened_at,
             closed_at=state.closed_at,
             breached=state.breached,
-            milestones=len(state.instances),
+            milestones=len(state.instances) + state.left_out.instances,
         )
 
     # ------------------------------------------------------------------------------ commands
@@ -142,7 +142,7 @@ class CaseClock(ThresholdRules):
                     f"the case is already paused since {current.paused_at.isoformat()} "
                     f"({current.reason}): resume it first"
                 )
-            case Pause() if len(self.state.pauses) >= MAX_PAUSES:
+            case Pause() if len(self.state.pauses) + self.state.left_out.pauses >= MAX_PAUSES:
                 raise CommandRejectedError(
                     f"the case has been paused {MAX_PAUSES} times, the most one case may be: "
                     "close it and open a new one"
@@ -251,12 +251,13 @@ class CaseClock(ThresholdRules):
             known = ", ".join(repr(m.name) for m in self.state.process.milestones)
             raise CommandInvalidError(f"unknown milestone {name!r}: this case's are {known}")
         instance = self.instance(milestone.name)
-        if instance is None:
+        last = self._last(milestone.name)
+        if last is None:
             raise CommandRejectedError(f"milestone {milestone.name!r} has not started on this case")
-        if not instance.open:
+        if instance is None or not instance.open:
             raise CommandRejectedError(
-                f"milestone {milestone.name!r} is already {instance.state} "
-                f"(instance {instance.number}, at {(instance.ended_at or now).isoformat()})"
+                f"milestone {milestone.name!r} is already {last.state} "
+                f"(instance {last.number}, at {(last.ended_at or now).isoformat()})"
             )
         if at < instance.started_at:
             begun = "starts" if instance.started_at > now else "started"
@@ -400,9 +401,10 @@ class CaseClock(ThresholdRules):
     def _start_due_milestones(self, now: datetime, previous: CaseFields, event: str | None) -> None:
         """Start every milestone whose start criteria hold and that may (re)start now."""
         for milestone in self.state.process.milestones:
-            last = self.instance(milestone.name)
-            if last is not None and last.open:
+            carried = self.instance(milestone.name)
+            if carried is not None and carried.open:
                 continue
+            last = self._last(milestone.name)
             if milestone.recurrence == "none" and last is not None and last.state == "completed":
                 continue
             if not criteria_hold(milestone.start_when, self.state.fields, previous, event):
@@ -417,14 +419,14 @@ class CaseClock(ThresholdRules):
         milestone: ProcessMilestone,
         target: timedelta,
         now: datetime,
-        last: Instance | None,
+        last: MilestoneHistory | None,
     ) -> Instance:
         state = self.state
         calendar = self._calendar_key(milestone)
         if milestone.start_from == "process" and last is None:
             started_at = state.opened_at
         elif milestone.recurrence == "sequential" and last is not None:
-            previous_target = self._target_at(last)
+            previous_target = last.target_at
             started_at = max(now, previous_target) if previous_target else now
         else:
             started_at = now
@@ -439,14 +441,14 @@ class CaseClock(ThresholdRules):
             reporting_category=milestone.reporting_category,
             priority_at_start=self._priority(),
         )
-        instance.segments = self.time.running_segments(state.pauses, started_at, calendar)
+        instance.segments = self.time.running_segments(state.pause_spans(), started_at, calendar)
         state.instances.append(instance)
         origin = "process entry" if started_at == state.opened_at else "criteria"
         self._log(started_at, "started", instance, f"target {human(target)}, from {origin}")
         return instance
 
     def _complete(self, instance: Instance, at: datetime) -> list[ActionRequest]:
-        reached = self._target_at(instance)
+        reached = self.target_at(instance)
         if instance.violated_at is None and reached is not None and at > reached:
             instance.violated_at = reached
         close_segment(instance, at)

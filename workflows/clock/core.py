@@ -7,8 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from workflows.business_time import ALWAYS_OPEN_KEY, UNANSWERABLE, BusinessTime
-from workflows.case_state import CaseState, Instance
+from workflows.business_time import (
+    ALWAYS_OPEN_KEY,
+    UNANSWERABLE,
+    BusinessTime,
+    close_segment,
+)
+from workflows.case_state import CaseState, Instance, MilestoneHistory, Segment
 from workflows.contract import CommandInvalidError, ProcessMilestone, TimelineEvent, TimelineKind
 from workflows.limits import MAX_CLOCK_SKEW, MAX_PAST_OPENING
 
@@ -36,6 +41,15 @@ class ClockCore:
         self.time = BusinessTime(state.calendars)
         self._latest = max((event.at for event in state.timeline), default=state.opened_at)
         """The latest instant the clock was told of: when it learns of a fault."""
+        for instance in state.instances:
+            if instance.segments_derived:
+                instance.segments = derived_segments(self.time, state, instance)
+                instance.segments_derived = False
+
+    @property
+    def latest(self) -> datetime:
+        """The latest instant the clock was told of."""
+        return self._latest
 
     @property
     def closed(self) -> bool:
@@ -52,10 +66,18 @@ class ClockCore:
         return self.state.applied_at or self.state.opened_at
 
     def instance(self, name: str) -> Instance | None:
-        """The latest instance of milestone `name` (case-insensitive)."""
+        """The latest instance of milestone `name` (case-insensitive) the state carries."""
         key = name.casefold()
         found = [i for i in self.state.instances if i.milestone.casefold() == key]
         return found[-1] if found else None
+
+    def _last(self, name: str) -> MilestoneHistory | None:
+        """What the latest instance of milestone `name` left, carried or left out."""
+        instance = self.instance(name)
+        if instance is not None:
+            return history_of(instance, self.target_at(instance))
+        key = name.casefold()
+        return next((h for m, h in self.state.history.items() if m.casefold() == key), None)
 
     def _milestone(self, instance: Instance) -> ProcessMilestone:
         milestone = self.state.process.milestone(instance.milestone)
@@ -69,7 +91,7 @@ class ClockCore:
         priority = self.state.fields.get("priority")
         return None if priority is None else str(priority)
 
-    def _target_at(self, instance: Instance) -> datetime | None:
+    def target_at(self, instance: Instance) -> datetime | None:
         """The instance's target instant, or None when it cannot be computed (a fault)."""
         if instance.fault is not None:
             return None
@@ -107,3 +129,22 @@ def human(duration: timedelta) -> str:
         f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (seconds, "s")) if value
     )
     return text or "0s"
+
+
+def history_of(instance: Instance, target_at: datetime | None) -> MilestoneHistory:
+    return MilestoneHistory(
+        number=instance.number,
+        state=instance.state,
+        ended_at=instance.ended_at,
+        target_at=target_at,
+    )
+
+
+def derived_segments(time: BusinessTime, state: CaseState, instance: Instance) -> list[Segment]:
+    """The segments of an instance that ran in one calendar since it started: the stretches the
+    case ran, ending where the instance ended (or stands paused)."""
+    segments = time.running_segments(state.pause_spans(), instance.started_at, instance.calendar)
+    probe = instance.model_copy(update={"segments": segments})
+    if instance.ended_at is not None:
+        close_segment(probe, instance.ended_at)
+    return probe.segments

@@ -154,7 +154,7 @@ class ThresholdRules(PauseRules):
             handler=handler,
             params=params,
             due_at=due_at,
-            target_at=self._target_at(instance),
+            target_at=self.target_at(instance),
             case_fields=dict(state.fields),
             process=state.process.name,
             process_version=state.process.version,

@@ -106,7 +106,8 @@ class StartCase(BaseModel):
 
     @model_validator(mode="after")
     def _calendars_present(self) -> Self:
-        check_calendars_cover(self.process, self.calendars)
+        if self.continued is None:  # a continued run's calendars are in its state
+            check_calendars_cover(self.process, self.calendars)
         return self
 
 

@@ -90,6 +90,25 @@ class MilestoneStatus(BaseModel):
     hours), or it starts (not started); None when nothing but a command changes it."""
 
 
+class LeftOut(BaseModel):
+    """What a long case no longer carries in its state, so its state stays small however long
+    it runs: ended milestone instances, whose milestone records keep them, and pauses and
+    timeline events before `before`, which the histories of the case's earlier runs keep while
+    Temporal retains them. Counted here so a tracker or timeline says what it leaves out."""
+
+    instances: int = 0
+    pauses: int = 0
+    timeline_events: int = 0
+    breached: bool = False
+    """Whether an instance left out was violated (the case's `breached` keeps counting it)."""
+    before: datetime | None = None
+    """The latest instant of what was left out."""
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.instances or self.pauses or self.timeline_events)
+
+
 class CaseTracker(BaseModel):
     """Every milestone's countdown on one case, as of `as_of`."""
 
@@ -116,6 +135,9 @@ class CaseTracker(BaseModel):
     """The entitlement the case runs under and why (None: its starter named the process)."""
     records_revision: int = 0
     """How many times the case wrote its milestone records (a newer write wins over an older)."""
+    left_out: LeftOut | None = None
+    """What a long case left out of its state, hence of `milestones`, `pauses` and the
+    timeline (None: nothing): its milestone records keep every instance."""
 
 
 TimelineKind = Literal[
@@ -133,6 +155,7 @@ TimelineKind = Literal[
     "action_failed",
     "fault",
     "closed",
+    "left_out",
 ]
 
 
