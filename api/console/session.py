@@ -50,17 +50,19 @@ def encode(session: ConsoleSession, secret: str) -> str:
 
 def decode(cookie: str | None, secret: str, now: datetime) -> ConsoleSession | None:
     """The session a cookie holds, or None when it is missing, forged or expired."""
-    if not cookie or cookie.count(".") != 1:
+    # A browser sends whatever it was given: anything this console did not sign and cannot
+    # read (text `compare_digest` refuses, an expiry no clock holds) is no cookie, never a 500.
+    if not cookie or not cookie.isascii() or cookie.count(".") != 1:
         return None
     body, mac = cookie.split(".")
     if not hmac.compare_digest(mac, _mac(body, secret)):
         return None
     try:
         payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        key_hash, expires, csrf = payload["k"], int(payload["e"]), str(payload["c"])
-    except (ValueError, KeyError, TypeError):
+        key_hash, csrf = payload["k"], str(payload["c"])
+        expires_at = datetime.fromtimestamp(int(payload["e"]), now.tzinfo)
+    except (ValueError, KeyError, TypeError, OverflowError, OSError):
         return None
-    expires_at = datetime.fromtimestamp(expires, now.tzinfo)
     if expires_at <= now or not (key_hash is None or isinstance(key_hash, str)):
         return None
     return ConsoleSession(key_hash=key_hash, expires_at=expires_at, csrf=csrf)
