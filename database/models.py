@@ -262,6 +262,18 @@ class ApiKeyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class ConsoleSessionRecord(Base):
+    """A signed-in console session, from sign-in to sign-out or expiry. Its cookie carries the
+    session id; only the id's SHA-256 is kept, with the hash of the key it was opened with, so
+    every API process sharing the database ends it at once when it is signed out."""
+
+    __tablename__ = "console_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 # ------------------------------------------------------------------------------------- records
 
 

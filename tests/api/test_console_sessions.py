@@ -1,5 +1,7 @@
 """The console's session cookie over HTTP on the real app and database: a crafted or unreadable
-cookie is no cookie (a fresh sign-in, never a 500)."""
+cookie is no cookie (a fresh sign-in, never a 500), and signing out ends the session on the
+server, in every API process sharing the database, so a copy of the cookie opens nothing after
+it; the cookie is cleared with the attributes it was set with."""
 
 import base64
 import hashlib
@@ -7,10 +9,14 @@ import hmac
 import json
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.helpers.api import client_for
+from api.deps import Services
+from api.main import create_app
+from tests.helpers.api import ADMIN_KEY, client_for, key_with
+from tests.helpers.console import signed_in
 
 COOKIE = "sla_console"
 
@@ -32,6 +38,10 @@ CRAFTED = {
         app, {"k": None, "s": "x" * 64, "e": 10**30, "c": "0" * 32}
     ),
     "a signed list": lambda app: signed(app, ["s", "e", "c"]),
+    "a signed session of a key hash, never signed in": lambda app: signed(
+        app,
+        {"k": hashlib.sha256(ADMIN_KEY.encode()).hexdigest(), "e": 4102444800, "c": "0" * 32},
+    ),
 }
 
 
@@ -45,3 +55,41 @@ async def test_a_crafted_cookie_is_no_cookie(app: FastAPI, crafted: Any) -> None
         cases = await browser.get("/console/cases", headers=header)
         assert cases.status_code == 303
         assert cases.headers["location"].startswith("/console/sign-in")
+
+
+def another_process(app: FastAPI) -> FastAPI:
+    """A second API process behind the same address: its own app and caches, the same
+    settings (the shared console secret) and the same database."""
+    services: Services = app.state.services
+    other = create_app(services.settings, services.temporal.settings)
+    other.state.services.sessions = services.sessions
+    return other
+
+
+@pytest.mark.parametrize("key_of", ["bootstrap", "stored"])
+async def test_signing_out_ends_the_session_everywhere(
+    app: FastAPI, admin: httpx.AsyncClient, key_of: str
+) -> None:
+    key = ADMIN_KEY if key_of == "bootstrap" else await key_with(admin, "agent")
+    async with signed_in(app, key) as browser:
+        copied = browser.client.cookies[COOKIE]
+        assert (await browser.open("/console/cases")).status_code == 200
+        out = await browser.post("/console/sign-out")
+        assert out.status_code == 303
+        cleared = out.headers["set-cookie"].lower()
+    for attribute in ("max-age=0", "path=/console", "httponly", "samesite=strict"):
+        assert attribute in cleared, cleared
+    for served in (app, another_process(app)):
+        async with client_for(served, None) as thief:
+            thief.cookies.set(COOKIE, copied)
+            answer = await thief.get("/console/cases")
+            assert answer.status_code == 303, answer.text
+            assert answer.headers["location"].startswith("/console/sign-in")
+
+
+async def test_signing_out_ends_only_that_session(app: FastAPI) -> None:
+    async with signed_in(app, ADMIN_KEY) as leaving, signed_in(app, ADMIN_KEY) as staying:
+        await leaving.open("/console/cases")
+        assert (await leaving.post("/console/sign-out")).status_code == 303
+        assert (await leaving.open("/console/cases")).status_code == 303
+        assert (await staying.open("/console/cases")).status_code == 200
