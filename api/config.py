@@ -1,8 +1,9 @@
 """Settings of the config service, from the environment (embedded defaults for development)."""
 
 import secrets
+from typing import TypeVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from database.engine import DEFAULT_DATABASE_URL
@@ -75,3 +76,31 @@ class ApiSettings(BaseSettings):
                     "development set a random one (`openssl rand -hex 32`)"
                 )
         return self
+
+
+Settings = TypeVar("Settings", bound=BaseSettings)
+
+
+class InvalidSettingsError(ValueError):
+    """Settings that failed validation: each variable and what is wrong with it, no value."""
+
+
+def settings_problems(settings: type[BaseSettings], error: ValidationError) -> str:
+    """What is wrong with each setting, by its variable's name. Never pydantic's own message,
+    which echoes every input (`input_value=...`), secrets included."""
+    prefix = str(settings.model_config.get("env_prefix") or "")
+    problems = []
+    for problem in error.errors(include_url=False, include_input=False):
+        field = problem["loc"][0] if problem["loc"] else None
+        name = f"{prefix}{field}".upper() + ": " if isinstance(field, str) else ""
+        problems.append(name + str(problem["msg"]).removeprefix("Value error, "))
+    return f"{settings.__name__} (values not shown): " + "; ".join(problems)
+
+
+def load_settings(settings: type[Settings]) -> Settings:
+    """`settings` from the environment; `InvalidSettingsError` when one fails its rules, whose
+    message (which a start-up log prints) names them and says why, without their values."""
+    try:
+        return settings()
+    except ValidationError as error:
+        raise InvalidSettingsError(settings_problems(settings, error)) from None

@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.caches import KeyCache, ResponseCache
-from api.config import ApiSettings
+from api.config import ApiSettings, load_settings
 from api.console import admin as console_admin
 from api.console import ops as console_ops
 from api.console import pages as console_pages
@@ -55,11 +55,11 @@ log = logging.getLogger("sla.api")
 def create_app(
     settings: ApiSettings | None = None, temporal: TemporalSettings | None = None
 ) -> FastAPI:
-    settings = settings or ApiSettings()
+    settings = settings or load_settings(ApiSettings)
     services = Services(
         settings=settings,
         sessions=session_factory(settings.database_url),
-        temporal=TemporalGateway(temporal or TemporalSettings()),
+        temporal=TemporalGateway(temporal or load_settings(TemporalSettings)),
         clock=system_clock,
         keys=KeyCache(settings.sla_key_cache_seconds),
         responses=ResponseCache(settings.sla_config_cache_seconds),

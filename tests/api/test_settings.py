@@ -1,11 +1,19 @@
 """The API's settings: outside development the console's signing secret is a random secret of
 32 characters or more, as the bootstrap admin key, and an empty one is never used to sign (in
-development it stands for unset: a random one)."""
+development it stands for unset: a random one). Settings that fail at start-up are named in the
+log with what is wrong, never with their values."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from api.config import ApiSettings
+
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.mark.parametrize("secret", ["", "x", "s" * 31])
@@ -26,3 +34,37 @@ def test_development_never_signs_with_an_empty_secret(monkeypatch: pytest.Monkey
     assert len(first) >= 32
     assert first != second  # random, per process
     assert len(ApiSettings(sla_console_secret="").sla_console_secret) >= 32
+
+
+SECRET = "hunter2-console-secret"
+ADMIN = "admin-key-secret-value-0123456789abcdef"
+
+
+def test_settings_that_fail_at_start_up_are_named_never_shown(tmp_path: Path) -> None:
+    """The API as production starts it (uvicorn importing `api.main:app`): its log names each
+    setting and what is wrong with it, and prints no value, secrets included."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite'}",
+        "SLA_ENVIRONMENT": "production",
+        "SLA_ADMIN_KEY": ADMIN,
+        "SLA_CONSOLE_SECRET": SECRET,
+        "TEMPORAL_API_KEY": SECRET + "-temporal",
+    }
+    for problem in ({}, {"SLA_TEMPORAL_TIMEOUT_SECONDS": "-1", "TEMPORAL_TLS": "perhaps"}):
+        started = subprocess.run(
+            [sys.executable, "-m", "uvicorn", "api.main:app", "--port", "0"],
+            cwd=ROOT,
+            env={**env, **problem},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        log = started.stdout + started.stderr
+        assert started.returncode != 0, log
+        for secret in (SECRET, ADMIN, "input_value"):
+            assert secret not in log, log
+        if problem:
+            assert "SLA_TEMPORAL_TIMEOUT_SECONDS: Input should be greater than 0" in log, log
+        else:
+            assert "SLA_CONSOLE_SECRET is shorter than 32 characters" in log, log
