@@ -10,14 +10,13 @@ another version appeared is held back; ops keys see the editors but cannot post.
 import html
 import json
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.helpers.api import ADMIN_KEY, key_with
+from tests.helpers.api import key_with
 from tests.helpers.console import Console, signed_in
 from tests.helpers.factories import create_type, premium_body, stormhaven
 
@@ -40,12 +39,6 @@ def errors_at(page: httpx.Response, field: str) -> list[str]:
     if found.group(1) == "p":
         return [html.unescape(found.group(2))]
     return [html.unescape(item) for item in re.findall(r"<li>(.*?)</li>", found.group(2), re.S)]
-
-
-@pytest.fixture
-async def console(app: FastAPI) -> AsyncIterator[Console]:
-    async with signed_in(app, ADMIN_KEY) as signed:
-        yield signed
 
 
 async def processes_named(admin: httpx.AsyncClient, name: str) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from api.console.admin.forms import (
     DbId,
     Problems,
     admin_form,
+    json_box,
     may_change,
     may_view,
     message,
@@ -87,17 +88,16 @@ def _entitlement_values(entitlement: Entitlement) -> dict[str, str]:
 def _entitlement_body(
     form: dict[str, str], model: type[BaseModel], *, with_account: bool
 ) -> tuple[BaseModel | None, Problems]:
-    """The form as the API's request model, or the problems found: a JSON that does not parse
-    is reported on its field, and the model's own errors on theirs."""
+    """The form as the API's request model, or the problems found: `applies_when` is read as
+    the API reads a body (`json_box`), its problems reported on its field, and the model's own
+    errors on theirs."""
     problems: Problems = {}
     applies_when: Any = None
     if text := form.get("applies_when", "").strip():
         try:
-            applies_when = json.loads(text)
-        except json.JSONDecodeError as error:
-            problems["applies_when"] = [
-                f"not JSON: {error.msg} (line {error.lineno}, column {error.colno})"
-            ]
+            applies_when = json_box(text)
+        except ValueError as error:
+            problems["applies_when"] = [str(error)]
     data: dict[str, Any] = {
         "name": form.get("name", "").strip(),
         "process": form.get("process", "").strip(),

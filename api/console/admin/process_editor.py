@@ -26,6 +26,7 @@ from api.console.admin.forms import (
     Problems,
     admin_form,
     field_of,
+    json_box,
     may_change,
     may_view,
     message,
@@ -158,18 +159,15 @@ class Draft:
 
 def read_draft(form: dict[str, str], model: type[BaseModel], fields: Sequence[str]) -> Draft:
     """The form as `model` takes it: the definition's JSON object with the form's own fields (an
-    empty one left out, so the model's default applies; the name always counts). JSON that does
-    not parse is refused with the parser's line and column."""
+    empty one left out, so the model's default applies; the name always counts). The definition
+    is read as the API reads a body (`json_box`)."""
     own = {name: value for name in fields if (value := form.get(name, "").strip())}
     if "name" in fields:
         own.setdefault("name", "")
     try:
-        parsed = json.loads(form.get("definition", ""))
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
-        return Draft(None, own, {"definition": [f"not JSON: {error.msg} ({where})"]})
-    except RecursionError:
-        return Draft(None, own, {"definition": ["not JSON: nested too deeply to read"]})
+        parsed = json_box(form.get("definition", ""))
+    except ValueError as error:
+        return Draft(None, own, {"definition": [str(error)]})
     if not isinstance(parsed, dict):
         wanted = 'a JSON object, e.g. {"milestones": [...]}'
         return Draft(None, own, {"definition": [f"the definition must be {wanted}"]})
