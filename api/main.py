@@ -1,7 +1,7 @@
 """The config service's ASGI app (`api.main:app`): routers, the lifespan that upgrades the
-schema, the request guard (body size, JSON text) that runs before anything else, and the
-handlers that turn every `SlaError` and every invalid request into a JSON answer, and the web
-console under `/console` (`api.console`; `GET /` leads there).
+schema, the security headers of every answer, the request guard (body size, JSON text) that
+runs before anything else, and the handlers that turn every `SlaError` and every invalid request
+into a JSON answer, and the web console under `/console` (`api.console`; `GET /` leads there).
 
     uvicorn api.main:app              # DATABASE_URL, SLA_ADMIN_KEY, TEMPORAL_* from the env
 
@@ -31,6 +31,7 @@ from api.console import routes as console
 from api.deps import Services
 from api.errors import SlaError
 from api.guard import RequestGuard
+from api.headers import SecurityHeaders
 from api.routes import (
     api_keys,
     business_hours,
@@ -142,6 +143,7 @@ def create_app(
         )
 
     app.add_middleware(RequestGuard)
+    app.add_middleware(SecurityHeaders)  # added last: the outermost, round the guard's answers
     return app
 
 
