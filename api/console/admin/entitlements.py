@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from api.console.admin.forms import (
@@ -40,13 +40,13 @@ from api.schemas import (
 )
 from database.models import EntitlementCaseRecord
 from workflows.entitlements import Entitlement
+from workflows.values import Instant
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
 USAGE: Listing[EntitlementCaseRecord, tuple[datetime, str]] = Listing(
-    name="usage",
     noun="cases",
     size=USAGE_SHOWN,
-    keys=TypeAdapter(tuple[AwareDatetime, str]),
+    keys=TypeAdapter(tuple[Instant, str]),
     key_of=lambda row: (row.started_at, row.case_id),
 )
 
@@ -303,7 +303,7 @@ async def usage_page(
         return visit
     path = f"/console/admin/entitlements/{entitlement_id}/cases"
     secret = console_secret(services)
-    cursor, stale = USAGE.position(secret, request.query_params.get("after"))
+    cursor, stale = USAGE.position(secret, request.query_params.get("after"), path, {})
 
     def read(session: Session) -> tuple[Entitlement, list[EntitlementCaseRecord]]:
         # A stale link still reads the entitlement (its name heads the page), not its cases.
