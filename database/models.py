@@ -249,14 +249,16 @@ class EntitlementCaseRecord(Base):
 
 
 class ApiKeyRecord(Base):
-    """An API key: only the SHA-256 of the key is kept (the key is shown once, at creation)."""
+    """An API key: its SHA-256 and its first 8 characters are kept, never the key (shown once, at
+    creation)."""
 
     __tablename__ = "api_key"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    prefix: Mapped[str] = mapped_column(String(12))
-    """The key's first characters, to tell keys apart in listings."""
+    prefix: Mapped[str] = mapped_column(String(8))
+    """The key's first 8 characters, to tell keys apart in listings: "sla_" and 4 random ones
+    (24 of its 256 random bits), kept in clear."""
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     roles: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
