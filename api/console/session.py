@@ -68,13 +68,18 @@ def decode(cookie: str | None, secret: str, now: datetime) -> ConsoleSession | N
         return None
     try:
         payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        session_id, csrf = payload["s"], str(payload["c"])
+        session_id, csrf = payload["s"], payload["c"]
         expires_at = datetime.fromtimestamp(int(payload["e"]), now.tzinfo)
     except (ValueError, KeyError, TypeError, OverflowError, OSError):
         return None
-    if expires_at <= now or not (session_id is None or isinstance(session_id, str)):
+    if expires_at <= now or not _ascii(csrf) or not (session_id is None or _ascii(session_id)):
         return None
     return ConsoleSession(session_id, expires_at=expires_at, csrf=csrf)
+
+
+def _ascii(value: object) -> bool:
+    """Text as this console writes its ids and tokens (a JSON escape may hold any other)."""
+    return isinstance(value, str) and value.isascii()
 
 
 def csrf_matches(session: ConsoleSession, token: str | None) -> bool:

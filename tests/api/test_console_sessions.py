@@ -38,6 +38,9 @@ CRAFTED = {
         app, {"k": None, "s": "x" * 64, "e": 10**30, "c": "0" * 32}
     ),
     "a signed list": lambda app: signed(app, ["s", "e", "c"]),
+    "a signed lone surrogate": lambda app: signed(
+        app, {"s": "\ud800", "e": 4102444800, "c": "\udfff"}
+    ),
     "a signed session of a key hash, never signed in": lambda app: signed(
         app,
         {"k": hashlib.sha256(ADMIN_KEY.encode()).hexdigest(), "e": 4102444800, "c": "0" * 32},
