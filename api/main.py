@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from activities.settings import DestinationRules
 from api.caches import KeyCache, ResponseCache
 from api.config import ApiSettings, load_settings
 from api.console import admin as console_admin
@@ -62,6 +63,7 @@ def create_app(
         sessions=session_factory(settings.database_url),
         temporal=TemporalGateway(temporal or load_settings(TemporalSettings)),
         clock=system_clock,
+        destinations=load_settings(DestinationRules),
         keys=KeyCache(settings.sla_key_cache_seconds),
         responses=ResponseCache(settings.sla_config_cache_seconds),
     )
