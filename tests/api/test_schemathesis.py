@@ -29,6 +29,13 @@ from schemathesis.specs.openapi.checks import (
 from api.main import create_app
 from tests.helpers.api import ADMIN_KEY
 from tests.helpers.factories import premium_body
+from tests.helpers.hostile import (
+    HOSTILE_NUMBERS,
+    HOSTILE_TEXT,
+    has_surrogate,
+    leaves,
+    replaced,
+)
 from tests.helpers.seeded import seed
 from tests.helpers.stormhaven import OFFICE
 
@@ -89,48 +96,17 @@ def valid_body(method: str, path: str, seeded: dict[str, Any]) -> Any:
     }.get((method, path))
 
 
-HOSTILE_TEXT = [
-    "\ud800",
-    "a\udfffb",
-    "x\x00y",
-    "=?utf-8?q?Urgent=0D=0AReply-To:_attacker@evil.test?=",
-    "9999-12-31T23:59:59-23:59",
-    "0001-01-01T00:00:00+23:59",
-    "99999999999h",
-    "P999999999D",
-]
-HOSTILE_NUMBERS = [10**30, -(10**30), 2**63, 1e308, -1e308]
 HOSTILE_SENT: Counter[str] = Counter()
 """Replacements for one leaf of a request: every string may become any of HOSTILE_TEXT (a query
 or path value all but the lone surrogates, which no URL carries, and a path value nothing with
 a `?`, which would end the path), every number any of these."""
 
 
-def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    if isinstance(value, dict):
-        return [leaf for key, item in value.items() for leaf in _leaves(item, (*path, key))]
-    if isinstance(value, list):
-        return [leaf for n, item in enumerate(value) for leaf in _leaves(item, (*path, n))]
-    return [path] if isinstance(value, str | int | float) and not isinstance(value, bool) else []
-
-
-def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
-    if not path:
-        return new
-    copy = dict(value) if isinstance(value, dict) else list(value)
-    copy[path[0]] = _replaced(value[path[0]], path[1:], new)
-    return copy
-
-
-def _has_surrogate(text: str) -> bool:
-    return any(0xD800 <= ord(char) <= 0xDFFF for char in text)
-
-
 @st.composite
 def hostile(draw: st.DrawFn, base: st.SearchStrategy[schemathesis.Case]) -> schemathesis.Case:
     """A generated request with one leaf replaced by a hostile value."""
     case = draw(base)
-    places = [("body", leaf) for leaf in _leaves(case.body)] if case.body is not None else []
+    places = [("body", leaf) for leaf in leaves(case.body)] if case.body is not None else []
     for part in ("query", "path_parameters"):
         places += [(part, (name,)) for name in getattr(case, part) or {}]
     if not places:
@@ -140,13 +116,13 @@ def hostile(draw: st.DrawFn, base: st.SearchStrategy[schemathesis.Case]) -> sche
         text
         for text in HOSTILE_TEXT
         if part == "body"
-        or not (_has_surrogate(text) or (part == "path_parameters" and "?" in text))
+        or not (has_surrogate(text) or (part == "path_parameters" and "?" in text))
     ]
     new = draw(st.sampled_from([*texts, *HOSTILE_NUMBERS]))
     HOSTILE_SENT[part] += 1
     if part == "body":
         # Sent as ASCII JSON, as a client would escape it: the server sees `\ud800`, not bytes.
-        case.body = json.dumps(_replaced(case.body, leaf, new)).encode()
+        case.body = json.dumps(replaced(case.body, leaf, new)).encode()
     else:
         setattr(case, part, {**getattr(case, part), leaf[0]: str(new)})
     return case
