@@ -1,14 +1,16 @@
 """Settings of the config service, from the environment (embedded defaults for development)."""
 
 import secrets
+from typing import TypeVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from database.engine import DEFAULT_DATABASE_URL
 
-MIN_ADMIN_KEY_LENGTH = 32
-"""Outside development the bootstrap admin key is a random secret, never a word."""
+MIN_SECRET_LENGTH = 32
+"""Outside development the bootstrap admin key and the console's secret are random secrets,
+never words."""
 CONSOLE_OWNER_FIELDS = ("owner", "account_id")
 """The case fields the case's milestone record keeps (`workflows.records.CaseRecord`), so "My
 cases" can filter on them with one indexed query."""
@@ -38,8 +40,9 @@ class ApiSettings(BaseSettings):
     """How long a verified API key is trusted without reading the database again: a key revoked
     through another API process stops working within this time (at once in this one)."""
     sla_console_secret: str = Field(default_factory=lambda: secrets.token_hex(32), repr=False)
-    """The HMAC key that signs the console's session cookies. Unset, each process makes a random
-    one: sessions end when it restarts, and API processes behind one address must share one."""
+    """The HMAC key that signs the console's session cookies. Unset (or empty, in development),
+    each process makes a random one: sessions end when it restarts, and API processes behind one
+    address must share one."""
     sla_console_session_hours: float = Field(default=8.0, gt=0, le=24 * 30)
     """How long a console sign-in lasts."""
     sla_console_owner_field: str = "owner"
@@ -57,12 +60,47 @@ class ApiSettings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _strong_admin_key_outside_development(self) -> "ApiSettings":
-        key = self.sla_admin_key
-        weak = key is not None and len(key) < MIN_ADMIN_KEY_LENGTH
-        if self.sla_environment != "development" and weak:
-            raise ValueError(
-                f"SLA_ADMIN_KEY is shorter than {MIN_ADMIN_KEY_LENGTH} characters; outside "
-                "development set a random one (`openssl rand -hex 32`)"
-            )
+    def _strong_secrets_outside_development(self) -> "ApiSettings":
+        if self.sla_environment == "development":
+            # An empty secret would let anyone who reads a key's hash sign a session.
+            if not self.sla_console_secret:
+                self.sla_console_secret = secrets.token_hex(32)
+            return self
+        for name, value in (
+            ("SLA_ADMIN_KEY", self.sla_admin_key),
+            ("SLA_CONSOLE_SECRET", self.sla_console_secret),
+        ):
+            if value is not None and len(value) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"{name} is shorter than {MIN_SECRET_LENGTH} characters; outside "
+                    "development set a random one (`openssl rand -hex 32`)"
+                )
         return self
+
+
+Settings = TypeVar("Settings", bound=BaseSettings)
+
+
+class InvalidSettingsError(ValueError):
+    """Settings that failed validation: each variable and what is wrong with it, no value."""
+
+
+def settings_problems(settings: type[BaseSettings], error: ValidationError) -> str:
+    """What is wrong with each setting, by its variable's name. Never pydantic's own message,
+    which echoes every input (`input_value=...`), secrets included."""
+    prefix = str(settings.model_config.get("env_prefix") or "")
+    problems = []
+    for problem in error.errors(include_url=False, include_input=False):
+        field = problem["loc"][0] if problem["loc"] else None
+        name = f"{prefix}{field}".upper() + ": " if isinstance(field, str) else ""
+        problems.append(name + str(problem["msg"]).removeprefix("Value error, "))
+    return f"{settings.__name__} (values not shown): " + "; ".join(problems)
+
+
+def load_settings(settings: type[Settings]) -> Settings:
+    """`settings` from the environment; `InvalidSettingsError` when one fails its rules, whose
+    message (which a start-up log prints) names them and says why, without their values."""
+    try:
+        return settings()
+    except ValidationError as error:
+        raise InvalidSettingsError(settings_problems(settings, error)) from None

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from api.schemas import Role
 
+PREFIX_LENGTH = 8
+"""How much of a key its listing shows, to tell keys apart: "sla_" and 4 random characters."""
+
 
 def new_key() -> str:
     """A fresh key: 256 random bits, prefixed so it is recognisable in a leak scan."""

@@ -1,7 +1,7 @@
 """The config service's ASGI app (`api.main:app`): routers, the lifespan that upgrades the
-schema, the request guard (body size, JSON text) that runs before anything else, and the
-handlers that turn every `SlaError` and every invalid request into a JSON answer, and the web
-console under `/console` (`api.console`; `GET /` leads there).
+schema, the security headers of every answer, the request guard (body size, JSON text) that
+runs before anything else, and the handlers that turn every `SlaError` and every invalid request
+into a JSON answer, and the web console under `/console` (`api.console`; `GET /` leads there).
 
     uvicorn api.main:app              # DATABASE_URL, SLA_ADMIN_KEY, TEMPORAL_* from the env
 
@@ -22,8 +22,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from activities.settings import DestinationRules
 from api.caches import KeyCache, ResponseCache
-from api.config import ApiSettings
+from api.config import ApiSettings, load_settings
 from api.console import admin as console_admin
 from api.console import ops as console_ops
 from api.console import pages as console_pages
@@ -31,6 +32,7 @@ from api.console import routes as console
 from api.deps import Services
 from api.errors import SlaError
 from api.guard import RequestGuard
+from api.headers import SecurityHeaders
 from api.routes import (
     api_keys,
     business_hours,
@@ -55,12 +57,13 @@ log = logging.getLogger("sla.api")
 def create_app(
     settings: ApiSettings | None = None, temporal: TemporalSettings | None = None
 ) -> FastAPI:
-    settings = settings or ApiSettings()
+    settings = settings or load_settings(ApiSettings)
     services = Services(
         settings=settings,
         sessions=session_factory(settings.database_url),
-        temporal=TemporalGateway(temporal or TemporalSettings()),
+        temporal=TemporalGateway(temporal or load_settings(TemporalSettings)),
         clock=system_clock,
+        destinations=load_settings(DestinationRules),
         keys=KeyCache(settings.sla_key_cache_seconds),
         responses=ResponseCache(settings.sla_config_cache_seconds),
     )
@@ -142,6 +145,7 @@ def create_app(
         )
 
     app.add_middleware(RequestGuard)
+    app.add_middleware(SecurityHeaders)  # added last: the outermost, round the guard's answers
     return app
 
 

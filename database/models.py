@@ -249,17 +249,31 @@ class EntitlementCaseRecord(Base):
 
 
 class ApiKeyRecord(Base):
-    """An API key: only the SHA-256 of the key is kept (the key is shown once, at creation)."""
+    """An API key: its SHA-256 and its first 8 characters are kept, never the key (shown once, at
+    creation)."""
 
     __tablename__ = "api_key"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    prefix: Mapped[str] = mapped_column(String(12))
-    """The key's first characters, to tell keys apart in listings."""
+    prefix: Mapped[str] = mapped_column(String(8))
+    """The key's first 8 characters, to tell keys apart in listings: "sla_" and 4 random ones
+    (24 of its 256 random bits), kept in clear."""
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     roles: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConsoleSessionRecord(Base):
+    """A signed-in console session, from sign-in to sign-out or expiry. Its cookie carries the
+    session id; only the id's SHA-256 is kept, with the hash of the key it was opened with, so
+    every API process sharing the database ends it at once when it is signed out."""
+
+    __tablename__ = "console_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 # ------------------------------------------------------------------------------------- records

@@ -539,10 +539,10 @@ async def test_keys_create_list_and_revoke(stack: Stack) -> None:
 
     listing = await sla_json(stack, "keys", "list")
     (mine,) = [item for item in listing["data"] if item["name"] == name]
-    assert mine["prefix"] == key[:12]
+    assert mine["prefix"] == key[:8]
     assert mine["roles"] == ["agent", "ops"]
     table = (await sla(stack, "keys", "list")).stdout
-    assert re.search(rf"\b{mine['id']}\s+{name}\s+{re.escape(key[:12])}\s+agent, ops\s", table)
+    assert re.search(rf"\b{mine['id']}\s+{name}\s+{re.escape(key[:8])}\s+agent, ops\s", table)
 
     again = await sla_json(stack, "--json", "keys", "create", name, "--role", "ops")
     twice = await sla(stack, "keys", "revoke", name, code=1)

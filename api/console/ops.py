@@ -21,7 +21,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
-from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from api.console.pages import Visit, page, signed_in
@@ -30,10 +30,10 @@ from api.crud import reports
 from api.crud.deliveries import delivery_log
 from api.crud.reports import AtRiskKey, GroupBy
 from api.deps import DatabaseDep, ServicesDep
-from api.schemas import DeliveryStatus, LevelName, ProcessName
+from api.schemas import DbInt, DeliveryStatus, LevelName, ProcessName
 from database.models import DeliveryRecord, MilestoneRecordRow
 from workflows.contract import HANDLER_PATTERN, CaseId
-from workflows.values import Label
+from workflows.values import Instant, Label
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 NEEDS_OPS = "The ops pages (dashboard, at risk, accounts, deliveries) need the 'ops' role."
@@ -374,17 +374,15 @@ def _query(request: Request) -> dict[str, str]:
 
 
 AT_RISK: Listing[MilestoneRecordRow, AtRiskKey] = Listing(
-    name="at-risk",
     noun="milestones at risk",
     size=LISTED,
-    keys=TypeAdapter(tuple[AwareDatetime | None, str, str, int]),
+    keys=TypeAdapter(tuple[Instant | None, str, str, DbInt]),
     key_of=lambda row: (row.target_at, row.case_id, row.milestone, row.instance),
 )
 DELIVERIES: Listing[DeliveryRecord, tuple[datetime, str]] = Listing(
-    name="deliveries",
     noun="deliveries",
     size=LISTED,
-    keys=TypeAdapter(tuple[AwareDatetime, str]),
+    keys=TypeAdapter(tuple[Instant, str]),
     key_of=lambda row: (row.last_attempt_at, row.idempotency_key),
 )
 
@@ -441,7 +439,7 @@ async def at_risk(request: Request, services: ServicesDep, db: DatabaseDep) -> R
     kept = {name: value for name in ("account_id", "process") if (value := filters[name])}
     shown = {k: v or "" for k, v in filters.items()}
     secret = console_secret(services)
-    cursor, stale = AT_RISK.position(secret, query.get("after"))
+    cursor, stale = AT_RISK.position(secret, query.get("after"), path, kept)
 
     def read(session: Session) -> Sequence[MilestoneRecordRow]:
         return reports.at_risk(
@@ -557,7 +555,7 @@ async def deliveries(request: Request, services: ServicesDep, db: DatabaseDep) -
         "handler": handler or "",
     }
     secret = console_secret(services)
-    cursor, stale = DELIVERIES.position(secret, query.get("after"))
+    cursor, stale = DELIVERIES.position(secret, query.get("after"), path, kept)
 
     def read(session: Session) -> Sequence[DeliveryRecord]:
         return delivery_log(

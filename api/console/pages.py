@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -27,8 +28,10 @@ from api.console.session import (
     decode,
     encode,
     new_session,
+    stored_id,
 )
 from api.console.views import duration_text
+from api.crud.console_sessions import key_of_session
 from api.deps import Services
 from api.keys import Principal
 from api.schemas import Role
@@ -75,18 +78,36 @@ class Visit:
         return self.may("agent")
 
 
+def _key_of_session(services: Services, session_id: str, now: datetime) -> str | None:
+    with services.sessions() as db:
+        return key_of_session(db, id_hash=stored_id(session_id), now=now)
+
+
 async def visit_of(request: Request, services: Services) -> Visit:
     # Sessions expire by the wall clock; `services.clock` is the cases' clock (Temporal's).
     now = datetime.now(UTC)
     session = decode(request.cookies.get(COOKIE), services.settings.sla_console_secret, now)
     principal = None
-    if session is not None and session.key_hash is not None:
-        principal = await principal_of_hash(services, session.key_hash)
-        if principal is None:  # the key was revoked: the session ends with it
+    if session is not None and session.session_id is not None:
+        # Read on every request, never cached: a session signed out through any API process
+        # ends at once in all of them.
+        key_hash = await run_in_threadpool(_key_of_session, services, session.session_id, now)
+        if key_hash is not None:
+            principal = await principal_of_hash(services, key_hash)
+        if principal is None:  # signed out, or its key was revoked: the session ended
             session = None
     if session is None:
-        return Visit(new_session(None, now, ANONYMOUS_LIFETIME), None, fresh=True)
+        return Visit(new_session(now, ANONYMOUS_LIFETIME, signed_in=False), None, fresh=True)
     return Visit(session, principal, fresh=False)
+
+
+def _cookie_attributes(request: Request) -> dict[str, Any]:
+    return {
+        "path": "/console",
+        "httponly": True,
+        "samesite": "strict",
+        "secure": request.url.scheme == "https",
+    }
 
 
 def set_cookie(request: Request, response: Response, services: Services, s: ConsoleSession) -> None:
@@ -94,11 +115,13 @@ def set_cookie(request: Request, response: Response, services: Services, s: Cons
         COOKIE,
         encode(s, services.settings.sla_console_secret),
         max_age=max(int((s.expires_at - datetime.now(UTC)).total_seconds()), 0),
-        path="/console",
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
+        **_cookie_attributes(request),
     )
+
+
+def clear_cookie(request: Request, response: Response) -> None:
+    """The browser drops the cookie (set again with the attributes it was set with)."""
+    response.delete_cookie(COOKIE, **_cookie_attributes(request))
 
 
 def navigation(principal: Principal | None) -> list[tuple[str, str]]:

@@ -1,8 +1,11 @@
 """Paging of the console's long listings (at risk, deliveries, an entitlement's usage): a page
 shows `size` rows, and its "Next" link carries the sort key of the last row shown (`?after=`), so
 the next page seeks past it and rows written meanwhile never shift a page. The token is signed
-with the console's secret and the listing's name, so an edited link, or one from another
-listing, is told apart from a position and answered "start from the first page", never a 500.
+with the console's secret for the address of the listing's first page (its path, which names an
+entitlement's usage, and its filters), so an edited link, or one from another listing, is told
+apart from a position and answered "start from the first page", never a 500. So is a signed key
+the database could not take (text a case cannot store, an instant or a number past what its
+columns hold): the listing's key types are bounded.
 """
 
 import base64
@@ -18,6 +21,7 @@ from urllib.parse import urlencode
 from pydantic import TypeAdapter, ValidationError
 
 from api.deps import Services
+from workflows.limits import unsafe_json_text
 
 STALE_LINK = (
     "This page link is out of date or was changed, so it cannot say where the page starts: "
@@ -31,7 +35,8 @@ Key = TypeVar("Key")
 
 class StaleLinkError(ValueError):
     """A page link whose `after` token this console did not sign for this listing: edited, cut
-    short, from another listing, or signed under a secret since changed."""
+    short, from another listing (or the same one with other filters), or signed under a secret
+    since changed."""
 
 
 @dataclass(frozen=True)
@@ -75,38 +80,44 @@ def _href(path: str, params: Mapping[str, str]) -> str:
 @dataclass(frozen=True)
 class Listing(Generic[Row, Key]):
     """A listing shown `size` rows a page, in the order of `key_of`'s sort key, which `keys`
-    validates when a link brings it back. `name` goes into each token's signature, so one
-    listing's link cannot position another."""
+    validates when a link brings it back (bounded to what the database holds). Each token is
+    signed for the address of the listing's first page, so one listing's link cannot position
+    another."""
 
-    name: str
     noun: str
     size: int
     keys: TypeAdapter[Key]
     key_of: Callable[[Row], Key]
 
-    def _signature(self, secret: str, payload: str) -> str:
-        signed = f"{self.name}\n{payload}".encode()
+    @staticmethod
+    def _signature(secret: str, first_page: str, payload: str) -> str:
+        signed = f"{first_page}\n{payload}".encode()
         return _b64(hmac.new(secret.encode(), signed, hashlib.sha256).digest()[:18])
 
-    def token(self, secret: str, cursor: Cursor[Key]) -> str:
-        """The opaque `after` token of `cursor`: its JSON, and an HMAC of it under `secret`
-        (tokens are positions, not secrets; the signature only tells an edited one)."""
+    def token(self, secret: str, cursor: Cursor[Key], first_page: str) -> str:
+        """The opaque `after` token of `cursor` in the listing at `first_page`: its JSON, and an
+        HMAC of it under `secret` (tokens are positions, not secrets; the signature only tells
+        an edited one, or one of another listing)."""
         key = self.keys.dump_python(cursor.key, mode="json")
         payload = _b64(json.dumps({"n": cursor.before, "k": key}, separators=(",", ":")).encode())
-        return f"{payload}.{self._signature(secret, payload)}"
+        return f"{payload}.{self._signature(secret, first_page, payload)}"
 
-    def cursor(self, secret: str, token: str | None) -> Cursor[Key] | None:
+    def cursor(self, secret: str, token: str | None, first_page: str) -> Cursor[Key] | None:
         """The cursor an `after` token names (None: the first page); `StaleLinkError` for any token
-        this listing did not sign or cannot read."""
+        this listing at `first_page` did not sign or cannot read."""
         if not token:
             return None
         payload, _, signature = token.partition(".")
         if len(token) > MAX_TOKEN or not token.isascii() or not signature:
             raise StaleLinkError(STALE_LINK)
-        if not hmac.compare_digest(signature, self._signature(secret, payload)):
+        if not hmac.compare_digest(signature, self._signature(secret, first_page, payload)):
+            raise StaleLinkError(STALE_LINK)
+        raw = _unb64(payload)
+        # The API's text rules (no NUL, no lone surrogate), as for any JSON a client sends.
+        if unsafe_json_text(raw) is not None:
             raise StaleLinkError(STALE_LINK)
         try:
-            body = json.loads(_unb64(payload))
+            body = json.loads(raw)
             before = body["n"]
             key = self.keys.validate_python(body["k"])
         except (ValueError, TypeError, KeyError, ValidationError) as error:
@@ -115,11 +126,14 @@ class Listing(Generic[Row, Key]):
             raise StaleLinkError(STALE_LINK)
         return Cursor(before, key)
 
-    def position(self, secret: str, token: str | None) -> tuple[Cursor[Key] | None, bool]:
-        """Where the page of an `after` token starts (None: the first page), and whether the
-        token was stale: then the page reads no rows and says to start from the first page."""
+    def position(
+        self, secret: str, token: str | None, path: str, params: Mapping[str, str]
+    ) -> tuple[Cursor[Key] | None, bool]:
+        """Where the page of an `after` token starts in the listing at `path` with the filters
+        `params` (None: the first page), and whether the token was stale: then the page reads no
+        rows and says to start from the first page."""
         try:
-            return self.cursor(secret, token), False
+            return self.cursor(secret, token, _href(path, params)), False
         except StaleLinkError:
             return None, True
 
@@ -143,7 +157,8 @@ class Listing(Generic[Row, Key]):
         next_href = None
         if len(fetched) > self.size:
             after = Cursor(before + len(shown), self.key_of(shown[-1]))
-            next_href = _href(path, {**params, "after": self.token(secret, after)})
+            token = self.token(secret, after, _href(path, params))
+            next_href = _href(path, {**params, "after": token})
         return shown, Pager(
             noun=self.noun,
             size=self.size,

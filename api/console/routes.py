@@ -22,6 +22,7 @@ from api.caches import VersionCache
 from api.console.pages import (
     CSRF_REFUSED,
     Visit,
+    clear_cookie,
     forbidden,
     form_of,
     page,
@@ -30,13 +31,11 @@ from api.console.pages import (
     signed_in,
     visit_of,
 )
-from api.console.session import (
-    COOKIE,
-    new_session,
-)
+from api.console.session import new_session, stored_id
 from api.console.views import UTC_ZONE, CaseView, case_rows, case_view
 from api.crud import reports
 from api.crud.business_hours import business_hours_of, calendars_named
+from api.crud.console_sessions import end_session, open_session
 from api.crud.processes import get_version, process_named
 from api.crud.shared import name_key
 from api.deps import DatabaseDep, Services, ServicesDep, TemporalDep
@@ -82,7 +81,7 @@ async def sign_in_page(request: Request, services: ServicesDep) -> Response:
 
 
 @router.post("/sign-in")
-async def sign_in(request: Request, services: ServicesDep) -> Response:
+async def sign_in(request: Request, services: ServicesDep, db: DatabaseDep) -> Response:
     visit = await visit_of(request, services)
     form = await form_of(request, visit)
     if form is None:
@@ -102,19 +101,31 @@ async def sign_in(request: Request, services: ServicesDep) -> Response:
         )
     now = datetime.now(UTC)
     lifetime = timedelta(hours=services.settings.sla_console_session_hours)
-    key_hash = hash_key(form.get("key", "").strip())
+    session = new_session(now, lifetime, signed_in=True)
+    assert session.session_id is not None  # signed in
+    await db.run(
+        open_session,
+        id_hash=stored_id(session.session_id),
+        key_hash=hash_key(form.get("key", "").strip()),
+        expires_at=session.expires_at,
+        now=now,
+    )
     response = RedirectResponse(target, status_code=303)
-    set_cookie(request, response, services, new_session(key_hash, now, lifetime))
+    set_cookie(request, response, services, session)
     return response
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, services: ServicesDep) -> Response:
+async def sign_out(request: Request, services: ServicesDep, db: DatabaseDep) -> Response:
+    """End the session on the server (a copy of its cookie opens nothing after this), and have
+    the browser drop its cookie."""
     visit = await visit_of(request, services)
     if await form_of(request, visit) is None:
         return forbidden(request, services, visit, CSRF_REFUSED)
+    if visit.session.session_id is not None:
+        await db.run(end_session, id_hash=stored_id(visit.session.session_id))
     response = RedirectResponse("/console/sign-in?signed_out=1", status_code=303)
-    response.delete_cookie(COOKIE, path="/console")
+    clear_cookie(request, response)
     return response
 
 

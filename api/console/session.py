@@ -1,5 +1,7 @@
-"""The console's session: a cookie signed with HMAC-SHA256 under `sla_console_secret`, holding the
-hash of the API key it was opened with (never the key), its expiry and a CSRF token.
+"""The console's session: a cookie signed with HMAC-SHA256 under `sla_console_secret`, holding
+a random session id once signed in (the database keeps the id's hash and the key's, from sign-in
+to sign-out: `api.crud.console_sessions`), its expiry and a CSRF token. The cookie never holds
+the key, nor anything that opens a session without the database's row.
 
 A visitor who has not signed in gets an anonymous session (a CSRF token only), so the sign-in
 form is protected like every other form. Signing in issues a new session with a new token, so a
@@ -23,25 +25,32 @@ ANONYMOUS_LIFETIME = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class ConsoleSession:
-    """A browser's session: the signed-in key's hash (None before sign-in), when it ends, and the
-    token its forms must carry."""
+    """A browser's session: its id once signed in (None before), when it ends, and the token its
+    forms must carry."""
 
-    key_hash: str | None
+    session_id: str | None
     expires_at: datetime
     csrf: str
 
     @property
     def signed_in(self) -> bool:
-        return self.key_hash is not None
+        return self.session_id is not None
 
 
-def new_session(key_hash: str | None, now: datetime, lifetime: timedelta) -> ConsoleSession:
-    return ConsoleSession(key_hash=key_hash, expires_at=now + lifetime, csrf=secrets.token_hex(16))
+def new_session(now: datetime, lifetime: timedelta, *, signed_in: bool) -> ConsoleSession:
+    session_id = secrets.token_hex(32) if signed_in else None
+    return ConsoleSession(session_id, expires_at=now + lifetime, csrf=secrets.token_hex(16))
+
+
+def stored_id(session_id: str) -> str:
+    """What the database keeps of a session id: its SHA-256, so reading the table opens no
+    session."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 def encode(session: ConsoleSession, secret: str) -> str:
     payload = json.dumps(
-        {"k": session.key_hash, "e": int(session.expires_at.timestamp()), "c": session.csrf},
+        {"s": session.session_id, "e": int(session.expires_at.timestamp()), "c": session.csrf},
         separators=(",", ":"),
     ).encode()
     body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
@@ -50,20 +59,27 @@ def encode(session: ConsoleSession, secret: str) -> str:
 
 def decode(cookie: str | None, secret: str, now: datetime) -> ConsoleSession | None:
     """The session a cookie holds, or None when it is missing, forged or expired."""
-    if not cookie or cookie.count(".") != 1:
+    # A browser sends whatever it was given: anything this console did not sign and cannot
+    # read (text `compare_digest` refuses, an expiry no clock holds) is no cookie, never a 500.
+    if not cookie or not cookie.isascii() or cookie.count(".") != 1:
         return None
     body, mac = cookie.split(".")
     if not hmac.compare_digest(mac, _mac(body, secret)):
         return None
     try:
         payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        key_hash, expires, csrf = payload["k"], int(payload["e"]), str(payload["c"])
-    except (ValueError, KeyError, TypeError):
+        session_id, csrf = payload["s"], payload["c"]
+        expires_at = datetime.fromtimestamp(int(payload["e"]), now.tzinfo)
+    except (ValueError, KeyError, TypeError, OverflowError, OSError):
         return None
-    expires_at = datetime.fromtimestamp(expires, now.tzinfo)
-    if expires_at <= now or not (key_hash is None or isinstance(key_hash, str)):
+    if expires_at <= now or not _ascii(csrf) or not (session_id is None or _ascii(session_id)):
         return None
-    return ConsoleSession(key_hash=key_hash, expires_at=expires_at, csrf=csrf)
+    return ConsoleSession(session_id, expires_at=expires_at, csrf=csrf)
+
+
+def _ascii(value: object) -> bool:
+    """Text as this console writes its ids and tokens (a JSON escape may hold any other)."""
+    return isinstance(value, str) and value.isascii()
 
 
 def csrf_matches(session: ConsoleSession, token: str | None) -> bool:

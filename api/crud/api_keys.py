@@ -1,4 +1,5 @@
-"""Queries of the API keys: only a key's hash is stored; the key is shown once, at creation."""
+"""Queries of the API keys: a key's hash and its first characters are stored, never the key,
+which is shown once, at creation."""
 
 from collections.abc import Sequence
 from typing import cast
@@ -7,14 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import NotFoundError
-from api.keys import hash_key, new_key
+from api.keys import PREFIX_LENGTH, hash_key, new_key
 from api.schemas import ApiKeyCreate, Role
 from database.models import ApiKeyRecord
 
 
 def create_api_key(session: Session, *, body: ApiKeyCreate) -> tuple[ApiKeyRecord, str]:
     key = new_key()
-    record = ApiKeyRecord(name=body.name, prefix=key[:12], key_hash=hash_key(key), roles=body.roles)
+    record = ApiKeyRecord(
+        name=body.name, prefix=key[:PREFIX_LENGTH], key_hash=hash_key(key), roles=body.roles
+    )
     session.add(record)
     session.commit()
     return record, key

@@ -2,8 +2,6 @@
 CSV), the open milestones at risk, and an account's milestones over time (Gainsight's engagement
 graph), all read from the milestone records, so they outlive Temporal's retention."""
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -28,6 +26,7 @@ from api.schemas import (
     MilestoneRecordsPublic,
     ProcessName,
 )
+from api.spreadsheets import csv_text
 from workflows.values import Instant, Label
 
 router = APIRouter(tags=["reports"])
@@ -104,14 +103,10 @@ async def _compliance(
 
 
 def _csv(report: ComplianceReport) -> Response:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    for group in report.groups:
-        writer.writerow(group.model_dump())
-    writer.writerow({"key": "total", **report.total.model_dump()})
+    rows = [group.model_dump() for group in report.groups]
+    rows.append({"key": "total", **report.total.model_dump()})
     return Response(
-        content=out.getvalue(),
+        content=csv_text(CSV_COLUMNS, rows),
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="compliance.csv"'},
     )

@@ -37,6 +37,7 @@ from tests.helpers.api import (
     use_temporal,
 )
 from tests.helpers.cases import ActionRecorder
+from tests.helpers.console import Console, signed_in
 
 DATABASE_URL_ENV = "SLA_TEST_DATABASE_URL"
 
@@ -101,6 +102,13 @@ def app(database_url: str, connection: Connection) -> FastAPI:
 async def admin(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app, ADMIN_KEY) as client:
         yield client
+
+
+@pytest.fixture
+async def console(app: FastAPI) -> AsyncIterator[Console]:
+    """A browser signed in to the console with the admin key."""
+    async with signed_in(app, ADMIN_KEY) as signed:
+        yield signed
 
 
 @pytest.fixture

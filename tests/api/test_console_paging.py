@@ -10,7 +10,7 @@ import dataclasses
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from html import unescape
 from typing import Any
 
@@ -414,12 +414,38 @@ async def test_one_listings_link_cannot_position_another(app: FastAPI) -> None:
         assert empty.status_code == 200
 
 
+async def test_one_entitlements_usage_link_cannot_position_anothers(
+    app: FastAPI, admin: httpx.AsyncClient
+) -> None:
+    entitlement_id, _ = await seed_usage(app, admin)
+    seed_deliveries(app)
+    body = {"name": "Other", "account_id": "ACME", "process": "Premium"}
+    other = (await admin.post("/entitlements", json=body)).json()["id"]
+    async with console(app) as client:
+        usage = f"/console/admin/entitlements/{entitlement_id}/cases"
+        link = (await page_of(client, usage, CASE_LINK)).next_href
+        assert link is not None
+        token = params_of(link)["after"]
+        response = await client.get(
+            f"/console/admin/entitlements/{other}/cases", params={"after": token}
+        )
+        assert response.status_code == 400
+        assert "start from the first page" in response.text
+        # Nor another filter's, whose rows before it are not this page's.
+        link = (await page_of(client, "/console/deliveries?handler=webhook")).next_href
+        assert link is not None
+        response = await client.get(
+            "/console/deliveries", params={"handler": "email", "after": params_of(link)["after"]}
+        )
+        assert response.status_code == 400
+
+
 def test_a_token_of_another_secret_is_stale() -> None:
     cursor = paging.Cursor(200, (NOW, "key"))
-    token = ops.DELIVERIES.token("one secret", cursor)
-    assert ops.DELIVERIES.cursor("one secret", token) == cursor
+    token = ops.DELIVERIES.token("one secret", cursor, "/console/deliveries")
+    assert ops.DELIVERIES.cursor("one secret", token, "/console/deliveries") == cursor
     with pytest.raises(paging.StaleLinkError):
-        ops.DELIVERIES.cursor("another secret", token)
+        ops.DELIVERIES.cursor("another secret", token, "/console/deliveries")
 
 
 def test_a_signed_token_with_a_naive_time_is_stale() -> None:
@@ -427,6 +453,36 @@ def test_a_signed_token_with_a_naive_time_is_stale() -> None:
     refuse) is stale even under the right signature: never a 500 further down."""
     listing: Any = ops.DELIVERIES
     payload = paging._b64(b'{"n":200,"k":["2026-11-30T12:00:00","key"]}')
-    token = f"{payload}.{listing._signature('s', payload)}"
+    token = f"{payload}.{listing._signature('s', '/console/deliveries', payload)}"
     with pytest.raises(paging.StaleLinkError):
-        listing.cursor("s", token)
+        listing.cursor("s", token, "/console/deliveries")
+
+
+SIGNED_KEYS: dict[str, tuple[str, tuple[Any, ...], int]] = {
+    "an instance past any integer column": ("/console/at-risk", (NOW, "R-001", "M0", 10**30), 400),
+    "an instant no database holds": (
+        "/console/deliveries",
+        (datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=23, minutes=59))), "key"),
+        400,
+    ),
+    "a NUL": ("/console/deliveries", (NOW, "a\x00b"), 400),
+    "a lone surrogate": ("/console/deliveries", (NOW, "a\ud800b"), 400),
+    "an instance (the control)": ("/console/at-risk", (NOW, "R-001", "M0", 2), 200),
+    "a delivery (the control)": ("/console/deliveries", (NOW, "key"), 200),
+}
+
+
+@pytest.mark.parametrize(("path", "key", "status"), SIGNED_KEYS.values(), ids=SIGNED_KEYS.keys())
+async def test_a_signed_key_no_database_holds_is_stale(
+    app: FastAPI, path: str, key: tuple[Any, ...], status: int
+) -> None:
+    """A token this console signed (its secret known, or leaked) whose key the database cannot
+    take answers 400 like any stale link, never a 500; one it can take is a page."""
+    listing: Any = ops.AT_RISK if path == "/console/at-risk" else ops.DELIVERIES
+    secret = app.state.services.settings.sla_console_secret
+    first_page = "/console/deliveries?status=failed" if listing is ops.DELIVERIES else path
+    token = listing.token(secret, paging.Cursor(200, key), first_page)
+    async with console(app) as client:
+        response = await client.get(path, params={"after": token})
+    assert response.status_code == status, response.text
+    assert ("start from the first page" in response.text) == (status == 400)

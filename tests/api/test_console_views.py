@@ -139,7 +139,7 @@ def test_my_cases_puts_violated_then_at_risk_first_each_by_deadline() -> None:
 
 
 def test_a_session_cookie_holds_only_what_was_signed() -> None:
-    session = new_session("a" * 64, NOW, timedelta(hours=8))
+    session = new_session(NOW, timedelta(hours=8), signed_in=True)
     cookie = encode(session, "secret")
     assert decode(cookie, "secret", NOW) == session
     assert decode(cookie, "another secret", NOW) is None

@@ -292,11 +292,11 @@ async def test_the_report_as_csv(reports_api: tuple[httpx.AsyncClient, Script]) 
     assert answer.text == negotiated.text
     lines = answer.text.splitlines()
     assert lines[0] == (
-        "key,color,instances,met,completed_late,violated_open,cancelled,met_rate,"
-        "median_time_to_complete,p90_time_to_complete"
+        '"key","color","instances","met","completed_late","violated_open","cancelled",'
+        '"met_rate","median_time_to_complete","p90_time_to_complete"'
     )
-    assert lines[1].startswith("Customer Update,#1F77B4,4,2,1,0,1,0.666")
-    assert lines[-1].startswith("total,,19,10,4,2,3,0.625,")
+    assert lines[1].startswith('"Customer Update","#1F77B4",4,2,1,0,1,0.666')
+    assert lines[-1].startswith('"total","",19,10,4,2,3,0.625,')
 
 
 async def test_an_accounts_milestones_and_the_cases_at_risk(

@@ -26,18 +26,17 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from activities.settings import DestinationRules
-from api.crud import api_keys, business_hours, entitlements, milestone_types, processes
-from api.deps import Services
 from api.main import create_app
-from api.schemas import (
-    ApiKeyCreate,
-    EntitlementCreate,
-    EntitlementProcessCreate,
-    MilestoneTypeCreate,
-)
 from tests.helpers.api import ADMIN_KEY
-from tests.helpers.factories import STORMHAVEN_TYPES, premium_body
+from tests.helpers.factories import premium_body
+from tests.helpers.hostile import (
+    HOSTILE_NUMBERS,
+    HOSTILE_TEXT,
+    has_surrogate,
+    leaves,
+    replaced,
+)
+from tests.helpers.seeded import seed
 from tests.helpers.stormhaven import OFFICE
 
 EXAMPLES_PER_OPERATION = 25
@@ -61,43 +60,6 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-
-
-def seed(app: FastAPI) -> dict[str, Any]:
-    """The Stormhaven configuration and a key; the path parameters that name them."""
-    services: Services = app.state.services
-    with services.sessions() as session:
-        calendar = business_hours.create_business_hours(session, hours=OFFICE)
-        types = [
-            milestone_types.create_milestone_type(
-                session, body=MilestoneTypeCreate(name=name, color=color)
-            ).id
-            for name, color in STORMHAVEN_TYPES.items()
-        ]
-        process, _ = processes.create_process(
-            session,
-            body=EntitlementProcessCreate.model_validate(premium_body()),
-            destinations=DestinationRules(),
-        )
-        entitlement = entitlements.create_entitlement(
-            session,
-            body=EntitlementCreate(
-                name="Premium Support", account_id="ACME", process="Premium", cases_allowed=10
-            ),
-        )
-        key, _ = api_keys.create_api_key(session, body=ApiKeyCreate(name="ops", roles=["ops"]))
-        return {
-            "type_id": types[0],
-            "type_ids": types,
-            "hours_id": calendar.id,
-            "process_id": process.id,
-            "version": 1,
-            "entitlement_id": entitlement.id,
-            "key_id": key.id,
-            "case_id": "SH-1001",
-            "account_id": "ACME",
-            "name": "Triage",
-        }
 
 
 def valid_body(method: str, path: str, seeded: dict[str, Any]) -> Any:
@@ -134,48 +96,17 @@ def valid_body(method: str, path: str, seeded: dict[str, Any]) -> Any:
     }.get((method, path))
 
 
-HOSTILE_TEXT = [
-    "\ud800",
-    "a\udfffb",
-    "x\x00y",
-    "=?utf-8?q?Urgent=0D=0AReply-To:_attacker@evil.test?=",
-    "9999-12-31T23:59:59-23:59",
-    "0001-01-01T00:00:00+23:59",
-    "99999999999h",
-    "P999999999D",
-]
-HOSTILE_NUMBERS = [10**30, -(10**30), 2**63, 1e308, -1e308]
 HOSTILE_SENT: Counter[str] = Counter()
 """Replacements for one leaf of a request: every string may become any of HOSTILE_TEXT (a query
 or path value all but the lone surrogates, which no URL carries, and a path value nothing with
 a `?`, which would end the path), every number any of these."""
 
 
-def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    if isinstance(value, dict):
-        return [leaf for key, item in value.items() for leaf in _leaves(item, (*path, key))]
-    if isinstance(value, list):
-        return [leaf for n, item in enumerate(value) for leaf in _leaves(item, (*path, n))]
-    return [path] if isinstance(value, str | int | float) and not isinstance(value, bool) else []
-
-
-def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
-    if not path:
-        return new
-    copy = dict(value) if isinstance(value, dict) else list(value)
-    copy[path[0]] = _replaced(value[path[0]], path[1:], new)
-    return copy
-
-
-def _has_surrogate(text: str) -> bool:
-    return any(0xD800 <= ord(char) <= 0xDFFF for char in text)
-
-
 @st.composite
 def hostile(draw: st.DrawFn, base: st.SearchStrategy[schemathesis.Case]) -> schemathesis.Case:
     """A generated request with one leaf replaced by a hostile value."""
     case = draw(base)
-    places = [("body", leaf) for leaf in _leaves(case.body)] if case.body is not None else []
+    places = [("body", leaf) for leaf in leaves(case.body)] if case.body is not None else []
     for part in ("query", "path_parameters"):
         places += [(part, (name,)) for name in getattr(case, part) or {}]
     if not places:
@@ -185,13 +116,13 @@ def hostile(draw: st.DrawFn, base: st.SearchStrategy[schemathesis.Case]) -> sche
         text
         for text in HOSTILE_TEXT
         if part == "body"
-        or not (_has_surrogate(text) or (part == "path_parameters" and "?" in text))
+        or not (has_surrogate(text) or (part == "path_parameters" and "?" in text))
     ]
     new = draw(st.sampled_from([*texts, *HOSTILE_NUMBERS]))
     HOSTILE_SENT[part] += 1
     if part == "body":
         # Sent as ASCII JSON, as a client would escape it: the server sees `\ud800`, not bytes.
-        case.body = json.dumps(_replaced(case.body, leaf, new)).encode()
+        case.body = json.dumps(replaced(case.body, leaf, new)).encode()
     else:
         setattr(case, part, {**getattr(case, part), leaf[0]: str(new)})
     return case

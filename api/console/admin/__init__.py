@@ -1,9 +1,10 @@
 """The console's admin pages, one module a resource: milestone types (`types`), business hours
 (`hours`), processes (`processes`, and their editor `process_editor`) and entitlements
-(`entitlements`); what they share is in `forms`. Ops keys may open every page; changing anything
-needs the admin role. Pages read and write through the same crud functions as the HTTP API,
-validating forms with the API's own request models, so a rule lives in one place; a refusal is
-shown next to its field, with the form's values kept. Their links join `pages.NAVIGATION`.
+(`entitlements`); what they share is in `forms`. Ops keys may look at what exists (its forms
+disabled); the forms of something new, and changing anything, need the admin role. Pages read
+and write through the same crud functions as the HTTP API, validating forms with the API's own
+request models, so a rule lives in one place; a refusal is shown next to its field, with the
+form's values kept. Their links join `pages.NAVIGATION`.
 """
 
 from fastapi import APIRouter

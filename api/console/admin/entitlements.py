@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from api.console.admin.forms import (
@@ -17,6 +17,7 @@ from api.console.admin.forms import (
     DbId,
     Problems,
     admin_form,
+    json_box,
     may_change,
     may_view,
     message,
@@ -39,13 +40,13 @@ from api.schemas import (
 )
 from database.models import EntitlementCaseRecord
 from workflows.entitlements import Entitlement
+from workflows.values import Instant
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
 USAGE: Listing[EntitlementCaseRecord, tuple[datetime, str]] = Listing(
-    name="usage",
     noun="cases",
     size=USAGE_SHOWN,
-    keys=TypeAdapter(tuple[AwareDatetime, str]),
+    keys=TypeAdapter(tuple[Instant, str]),
     key_of=lambda row: (row.started_at, row.case_id),
 )
 
@@ -87,17 +88,16 @@ def _entitlement_values(entitlement: Entitlement) -> dict[str, str]:
 def _entitlement_body(
     form: dict[str, str], model: type[BaseModel], *, with_account: bool
 ) -> tuple[BaseModel | None, Problems]:
-    """The form as the API's request model, or the problems found: a JSON that does not parse
-    is reported on its field, and the model's own errors on theirs."""
+    """The form as the API's request model, or the problems found: `applies_when` is read as
+    the API reads a body (`json_box`), its problems reported on its field, and the model's own
+    errors on theirs."""
     problems: Problems = {}
     applies_when: Any = None
     if text := form.get("applies_when", "").strip():
         try:
-            applies_when = json.loads(text)
-        except json.JSONDecodeError as error:
-            problems["applies_when"] = [
-                f"not JSON: {error.msg} (line {error.lineno}, column {error.colno})"
-            ]
+            applies_when = json_box(text)
+        except ValueError as error:
+            problems["applies_when"] = [str(error)]
     data: dict[str, Any] = {
         "name": form.get("name", "").strip(),
         "process": form.get("process", "").strip(),
@@ -303,7 +303,7 @@ async def usage_page(
         return visit
     path = f"/console/admin/entitlements/{entitlement_id}/cases"
     secret = console_secret(services)
-    cursor, stale = USAGE.position(secret, request.query_params.get("after"))
+    cursor, stale = USAGE.position(secret, request.query_params.get("after"), path, {})
 
     def read(session: Session) -> tuple[Entitlement, list[EntitlementCaseRecord]]:
         # A stale link still reads the entitlement (its name heads the page), not its cases.

@@ -1,8 +1,9 @@
 """What the console's admin pages share: who may look and who may change, reading a posted
-admin form (role, then CSRF token), turning a refusal (a pydantic error, or an `SlaError` from
-the crud) into messages by form field, a milestone type's level in forms and links, and the
-notice after a change."""
+admin form (role, then CSRF token), reading a JSON text box as the API reads a JSON body,
+turning a refusal (a pydantic error, or an `SlaError` from the crud) into messages by form
+field, a milestone type's level in forms and links, and the notice after a change."""
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from api.deps import Services
 from api.errors import InvalidFieldsError, InvalidInputError, Loc, SlaError
 from database.models import MilestoneTypeRecord
 from workflows.business_hours import WEEKDAYS
+from workflows.limits import unsafe_json_text
 from workflows.values import Instant
 
 DbId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
@@ -39,6 +41,27 @@ def may_view(visit: Visit) -> bool:
 
 def may_change(visit: Visit) -> bool:
     return visit.may("admin")
+
+
+# ------------------------------------------------------------------------------ JSON text boxes
+
+
+def json_box(text: str) -> Any:
+    """What a JSON text box holds, read as the API reads a JSON body: the raw text first under
+    the same rules (`workflows.limits.unsafe_json_text`, which `api.guard` applies to every
+    body: no NUL, no lone surrogate, nesting bounded), then parsed as UTF-8. `ValueError`
+    saying what to fix, a parse error with its line and column."""
+    raw = text.encode("utf-8", "surrogatepass")
+    problem = unsafe_json_text(raw)
+    if problem is not None:
+        raise ValueError(problem)
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        raise ValueError(f"not JSON: {error.msg} ({where})") from None
+    except UnicodeDecodeError:
+        raise ValueError("not JSON: the text is not valid Unicode") from None
 
 
 # ---------------------------------------------------------------------------------- refusals

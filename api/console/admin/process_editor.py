@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 
 from activities.settings import DestinationRules
 from api.console.admin.forms import (
-    CANNOT_VIEW,
+    CANNOT_CHANGE,
     DbId,
     Problems,
     admin_form,
     field_of,
+    json_box,
     may_change,
-    may_view,
     message,
     save_refused,
 )
@@ -158,18 +158,15 @@ class Draft:
 
 def read_draft(form: dict[str, str], model: type[BaseModel], fields: Sequence[str]) -> Draft:
     """The form as `model` takes it: the definition's JSON object with the form's own fields (an
-    empty one left out, so the model's default applies; the name always counts). JSON that does
-    not parse is refused with the parser's line and column."""
+    empty one left out, so the model's default applies; the name always counts). The definition
+    is read as the API reads a body (`json_box`)."""
     own = {name: value for name in fields if (value := form.get(name, "").strip())}
     if "name" in fields:
         own.setdefault("name", "")
     try:
-        parsed = json.loads(form.get("definition", ""))
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
-        return Draft(None, own, {"definition": [f"not JSON: {error.msg} ({where})"]})
-    except RecursionError:
-        return Draft(None, own, {"definition": ["not JSON: nested too deeply to read"]})
+        parsed = json_box(form.get("definition", ""))
+    except ValueError as error:
+        return Draft(None, own, {"definition": [str(error)]})
     if not isinstance(parsed, dict):
         wanted = 'a JSON object, e.g. {"milestones": [...]}'
         return Draft(None, own, {"definition": [f"the definition must be {wanted}"]})
@@ -219,7 +216,8 @@ def _editor(
     problems: Problems | None = None,
     preview: Preview | None = None,
 ) -> Response:
-    """The editor: of a new process when `latest` is None, else of a new version after it."""
+    """The editor: of a new process when `latest` is None, else of a new version after it. Only
+    admins open it, as the other editors of something new (ops keys get 403)."""
     return page(
         request,
         services,
@@ -230,7 +228,6 @@ def _editor(
         values=values,
         problems=problems or {},
         preview=preview,
-        may_change=may_change(visit),
     )
 
 
@@ -242,7 +239,7 @@ def _published(process_id: int, version: int) -> Response:
 
 @router.get("/processes/new")
 async def new_process_page(request: Request, services: ServicesDep) -> Response:
-    visit = await signed_in(request, services, may_view, CANNOT_VIEW)
+    visit = await signed_in(request, services, may_change, CANNOT_CHANGE)
     if not isinstance(visit, Visit):
         return visit
     return _editor(request, services, visit, values={"definition": json.dumps(STARTER, indent=2)})
@@ -311,7 +308,7 @@ async def new_version_page(
     request: Request, services: ServicesDep, db: DatabaseDep, process_id: DbId
 ) -> Response:
     """The editor of the next version, holding the latest one's definition."""
-    visit = await signed_in(request, services, may_view, CANNOT_VIEW)
+    visit = await signed_in(request, services, may_change, CANNOT_CHANGE)
     if not isinstance(visit, Visit):
         return visit
     try:

@@ -222,10 +222,16 @@ async def toggle_type(
     visit, form = posted
     changes = MilestoneTypeUpdate(active=form.get("active") == "true")
     try:
-        await db.write(types_crud.update_milestone_type, type_id=type_id, changes=changes)
+        record = await db.write(types_crud.update_milestone_type, type_id=type_id, changes=changes)
     except SlaError as error:
         return message(request, services, visit, error, "Milestone type")
-    return _back_to_types(level_of(form), "saved")
+    # Back to the level the admin was looking at when it is one (a global type is toggled from
+    # an account's page too), else to the type's own: unchecked text is never a redirect.
+    try:
+        back = Level.model_validate(level_of(form)).model_dump()
+    except ValidationError:
+        back = record_level(record)
+    return _back_to_types(back, "saved")
 
 
 async def _type_edit_page(
