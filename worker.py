@@ -29,6 +29,8 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities import ActionHandlers
+from activities.settings import ActionSettings
+from api.config import InvalidSettingsError, load_settings
 from temporal_connection.client import TemporalSettings, connect, ensure_search_attributes
 from temporal_connection.dev_server import dev_server
 from workflows.case_sla import CaseSlaWorkflow
@@ -79,12 +81,12 @@ def build_worker(
     from the environment; tests pass fakes registered under the same names). By default an
     exception in workflow code fails only the workflow task, which Temporal retries, so a fixed
     deploy resumes the case; tests make any exception fail the workflow at once."""
-    settings = settings or WorkerSettings()
+    settings = settings or load_settings(WorkerSettings)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[CaseSlaWorkflow],
-        activities=list(activities if activities is not None else ActionHandlers().activities()),
+        activities=list(activities if activities is not None else _handlers()),
         # The handlers block on HTTP, SMTP and the database: they run on this pool.
         activity_executor=ThreadPoolExecutor(settings.max_concurrent_activities),
         workflow_runner=sandbox_runner(),
@@ -96,13 +98,21 @@ def build_worker(
     )
 
 
-async def run_worker(temporal: TemporalSettings, settings: WorkerSettings) -> None:
+def _handlers() -> list[Any]:
+    """The real action handlers, configured from the environment."""
+    return ActionHandlers(load_settings(ActionSettings)).activities()
+
+
+async def run_worker(
+    temporal: TemporalSettings, settings: WorkerSettings, actions: ActionSettings
+) -> None:
     client = await connect(temporal)
     if settings.register_search_attributes:
         added = await ensure_search_attributes(client)
         if added:
             log.info("registered search attributes %s", ", ".join(added))
-    worker = build_worker(client, temporal.task_queue, settings)
+    handlers = ActionHandlers(actions).activities()
+    worker = build_worker(client, temporal.task_queue, settings, activities=handlers)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -131,13 +141,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("var"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    temporal, settings = TemporalSettings(), WorkerSettings()
+    try:
+        temporal, settings = load_settings(TemporalSettings), load_settings(WorkerSettings)
+        actions = load_settings(ActionSettings)
+    except InvalidSettingsError as error:
+        raise SystemExit(f"the worker cannot start: {error}") from None
     if args.dev_server:
         with dev_server(args.data_dir):
             log.info("Temporal UI on %s", temporal.ui_url)
-            asyncio.run(run_worker(temporal, settings))
+            asyncio.run(run_worker(temporal, settings, actions))
     else:
-        asyncio.run(run_worker(temporal, settings))
+        asyncio.run(run_worker(temporal, settings, actions))
 
 
 if __name__ == "__main__":

@@ -3,11 +3,14 @@ is published: a handler no worker runs, parameters of the wrong shape, a webhook
 destination rules refuse. Each refusal is the very message the delivery would record, because it
 comes from the same function the handler calls when the action falls due.
 
-Only what is known at publishing counts: a host that does not resolve now may resolve when the
-action falls due (the delivery retries it), and the worker's secrets never reach the API.
+Only what is known at publishing counts: a host that does not resolve now, or not within
+`RESOLVE_SECONDS`, may resolve when the action falls due (the delivery checks it again and
+retries it), and the worker's secrets never reach the API.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as ResolveTimeout
 from typing import Any
 
 from temporalio.exceptions import ApplicationError
@@ -27,9 +30,20 @@ from workflows.contract import (
     unknown_handler,
 )
 
+RESOLVE_SECONDS = 2.0
+"""How long publishing waits for a webhook host's addresses: a resolver that does not answer
+must not hold up an admin's save (the name resolver has no timeout of its own)."""
+_RESOLVERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="publish-resolve")
+
 
 def _webhook(params: dict[str, Any], rules: DestinationRules) -> None:
-    check_destination(webhook_url(params), rules.webhook_allowed_hosts, rules.resolve)
+    def resolve(host: str) -> Sequence[str]:
+        try:
+            return _RESOLVERS.submit(rules.resolve, host).result(timeout=RESOLVE_SECONDS)
+        except ResolveTimeout:
+            raise OSError(f"no answer within {RESOLVE_SECONDS:g} s") from None
+
+    check_destination(webhook_url(params), rules.webhook_allowed_hosts, resolve)
 
 
 PARAMETER_CHECKS: dict[str, Callable[[dict[str, Any], DestinationRules], object]] = {

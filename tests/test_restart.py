@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -125,3 +126,26 @@ async def test_cases_continue_after_server_and_worker_restart(tmp_path: Path) ->
     # Those due once everything was back ran at their instant, not at some later poll.
     for key in after:
         assert lateness[key] < timedelta(seconds=2), (key, lateness[key])
+
+
+def test_worker_settings_that_fail_are_named_never_shown(tmp_path: Path) -> None:
+    """The worker as production starts it: a setting it cannot read stops it, and what it says
+    names the setting and why, never the value (a webhook secret here)."""
+    secret = "webhook-secret-value-0123456789"
+    started = subprocess.run(
+        [sys.executable, "-m", "worker"],
+        cwd=Path(__file__).parent.parent,
+        env={
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite'}",
+            "SLA_WEBHOOK_SECRETS": json.dumps({"default": [secret]}),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    said = started.stdout + started.stderr
+    assert started.returncode != 0, said
+    assert secret not in said, said
+    assert "input_value" not in said, said
+    assert "SLA_WEBHOOK_SECRETS: " in said, said

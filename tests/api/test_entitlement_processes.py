@@ -1,6 +1,8 @@
 """`/entitlement-processes`: processes and their immutable versions, validated by the contract's
 `EntitlementProcess` with field-level messages."""
 
+import socket
+import threading
 from typing import Any
 
 import httpx
@@ -359,3 +361,30 @@ async def test_publishing_refuses_webhooks_to_internal_addresses_unless_allowed(
         "violation": [{"handler": "webhook", "params": {"url": "http://127.0.0.1:8001/hooks"}}]
     }
     assert (await admin.post("/entitlement-processes", json=body)).status_code == 201
+
+
+async def test_publishing_waits_a_bounded_time_for_a_webhook_hosts_addresses(
+    app: FastAPI, admin: httpx.AsyncClient
+) -> None:
+    await stormhaven(admin)
+    unanswered = threading.Event()
+    answers: list[str] = []
+
+    def silent(host: str) -> list[str]:
+        if host != "slow.example":
+            raise socket.gaierror(socket.EAI_NONAME, host)
+        unanswered.wait(30)  # a name server that does not answer
+        answers.append(host)
+        return ["10.1.2.3"]
+
+    services: Services = app.state.services
+    services.destinations = DestinationRules(resolve=silent)
+    body = premium_body("Slow DNS")
+    body["milestones"][0]["actions"] = {
+        "violation": [{"handler": "webhook", "params": {"url": "https://slow.example/h"}}]
+    }
+    published = await admin.post("/entitlement-processes", json=body)
+    # Answered while the name server still had not: the delivery checks the host when it runs.
+    assert answers == []
+    unanswered.set()
+    assert published.status_code == 201, published.text
