@@ -1,7 +1,9 @@
 """Action handlers: one Temporal activity per handler name, each taking an `ActionRequest`.
 
 `webhook`, `email`, `case_update` and `escalate` act; `delivery_failed` records that the workflow
-gave up on an action; `write_records` stores a case's milestone records (`database.records`).
+gave up on an action; `write_records` stores a case's milestone records (`database.records`). An
+action may be handed its task's record batch too: its handler writes it once it has acted, and
+says whether it did (`ActionResult.records_written`), so the case needs no write of its own.
 
 Every action handler consults the delivery log first (a key already delivered is not acted on
 again) and records each attempt, so a retry after a crash delivers at most once more, and the
@@ -85,6 +87,18 @@ class ActionHandlers:
         self.records.write(batch)
 
     def _run(self, request: ActionRequest, handler: Handler) -> ActionResult:
+        result = self._act(request, handler)
+        records = request.records
+        if records is None:
+            return result
+        try:
+            self.records.write(records)
+        except Exception as error:  # the case writes the batch itself: nothing is lost
+            activity.logger.warning("records of %s left to the case: %r", request.case_id, error)
+            return result
+        return result.model_copy(update={"records_written": True})
+
+    def _act(self, request: ActionRequest, handler: Handler) -> ActionResult:
         # An attempt holds the action until Temporal would have given up on it, and a little.
         lease = (activity.info().start_to_close_timeout or DEFAULT_LEASE) + LEASE_MARGIN
         try:

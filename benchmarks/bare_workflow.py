@@ -73,6 +73,8 @@ class BareWorkflow:
                 process="Bare",
                 process_version=1,
             )
+            batch = _record(case, started, n, target, closed=False) if case.like_case else None
+            written = False
             if case.regular:
                 await workflow.execute_activity(
                     case.handler,
@@ -81,10 +83,10 @@ class BareWorkflow:
                     start_to_close_timeout=timedelta(seconds=10),
                     retry_policy=RetryPolicy(maximum_attempts=1),
                 )
-            else:
-                await deliver(request, None)
-            if case.like_case:
-                await write_records(_record(case, started, n, target, closed=False))
+            else:  # like the case: the records ride with the action
+                written = (await deliver(request, None, batch)).records_written
+            if batch is not None and not written:
+                await write_records(batch)
         if case.like_case:
             await workflow.wait_condition(lambda: self._closed)
             last = len(case.targets)

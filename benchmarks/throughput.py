@@ -12,18 +12,21 @@ on the worker's stdout. Then, one after the other:
 
 1. Small case: 3 milestones (the Stormhaven Premium shape on a 24x7 calendar), one pause and
    resume, all completed, closed: its history event count (the issue's limit is 60).
-2. Saturation: N bare workflows started at once, then N cases started at once. Both wait for the
-   same three due instants (start + 2 s, 4 s, 6 s; `--clock-from`: the start is the first
-   workflow task, as issue 4 measured, or the start request, when the wait for a first task in
-   the burst counts for both) and run the stand-in at each, as a local activity.
-   The bare workflow then ends. A case does not: its milestones stay open after a violation and
-   only a command ends it, so the benchmark sends the `close` update as soon as the worker
-   reports a case's third action, and that cost counts. Done is the workflow's close time on the
-   server, for both; throughput is N / (last close - first start request). Events, workflow
-   tasks and timings come from the histories; CPU seconds from /proc. With `--bare-like-case`
-   the bare workflow also writes its milestone records (the case's own writer) and ends by the
-   same `close` update: a hand-written workflow doing the case's bookkeeping, so the ratio is
-   what the engine itself costs.
+2. Saturation, in `--pairs` rounds (3): in each, a batch of N bare workflows, one of N bare
+   workflows doing the case's bookkeeping, and one of N cases, each batch started at once, in an
+   order that turns with each round, so a noisy machine's slow minutes fall on each kind alike.
+   Every workflow waits for the same three due instants (start + 2 s, 4 s, 6 s; `--clock-from`:
+   the start is the first workflow task, as issue 4 measured, or the start request, when the
+   wait for a first task in the burst counts for all) and runs the stand-in at each, as a local
+   activity. The bare workflow then ends. A case does not: its milestones stay open after a
+   violation and only a command ends it, so the benchmark sends the `close` update as soon as
+   the worker reports a case's third action, and that cost counts. The bare workflow "like the
+   case" writes its milestone records with the case's own writer (riding with its actions, as
+   the case's do) and ends by the same `close` update: a hand-written workflow doing the case's
+   bookkeeping, so that ratio is what the engine itself costs. Done is the workflow's close time
+   on the server; throughput is N / (last close - first start request). Reported: each round's
+   ratios and their medians, the history bytes, and the worker's and server's CPU per workflow
+   (from /proc); the first round in detail (events, tasks, timings from the histories).
 3. Lateness: N cases, case i due at T0 + i * spread / N (every 0.6 s over 10 minutes at full
    size), started in due order at `--start-rate` per second so all are open at T0; percentiles
    of each action's activity start against its due instant, and where the lateness comes from.
@@ -61,6 +64,7 @@ import os
 import platform
 import signal
 import socket
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -121,17 +125,26 @@ SCRIPT = str(Path(__file__).resolve())
 # ================================================================================== worker process
 
 
-@activity.defn(name=HANDLER)
-async def stand_in(request: ActionRequest) -> ActionResult:
-    """The action of every benchmark process: report its lateness to the parent, deliver."""
-    lateness = datetime.now(UTC) - request.due_at
-    local = activity.info().is_local
-    sys.stdout.write(
-        f"A\t{request.case_id}\t{request.milestone}\t{request.kind}\t{request.n}\t"
-        f"{lateness.total_seconds():.6f}\t{int(local)}\n"
-    )
-    sys.stdout.flush()
-    return ActionResult(status="delivered")
+def stand_in_for(store: RecordStore) -> Any:
+    """The action of every benchmark process, registered as the webhook handler."""
+
+    @activity.defn(name=HANDLER)
+    async def stand_in(request: ActionRequest) -> ActionResult:
+        """Report the action's lateness to the parent, deliver, and write the record batch it
+        is handed, as the real handler does."""
+        lateness = datetime.now(UTC) - request.due_at
+        local = activity.info().is_local
+        sys.stdout.write(
+            f"A\t{request.case_id}\t{request.milestone}\t{request.kind}\t{request.n}\t"
+            f"{lateness.total_seconds():.6f}\t{int(local)}\n"
+        )
+        sys.stdout.flush()
+        if request.records is None:
+            return ActionResult(status="delivered")
+        await asyncio.to_thread(store.write, request.records)
+        return ActionResult(status="delivered", records_written=True)
+
+    return stand_in
 
 
 async def run_worker(address: str, database_url: str) -> None:
@@ -140,8 +153,9 @@ async def run_worker(address: str, database_url: str) -> None:
     the same options, until stdin closes or a signal."""
     client = await connect(TemporalSettings(address=address))
     upgrade(database_url)
-    records = ActionHandlers(ActionSettings(database_url=database_url)).write_records
-    cases = build_worker(client, CASE_QUEUE, WorkerSettings(), activities=[stand_in, records])
+    handlers = ActionHandlers(ActionSettings(database_url=database_url))
+    activities = [stand_in_for(handlers.records), handlers.write_records]
+    cases = build_worker(client, CASE_QUEUE, WorkerSettings(), activities=activities)
     config = cases.config()
     config["task_queue"] = BARE_QUEUE
     config["workflows"] = [BareWorkflow]
@@ -822,17 +836,13 @@ def report_configuration(args: argparse.Namespace, data_dir: Path) -> None:
         f"'{HANDLER}';\n            {tuning}"
     )
     print(
-        f"saturation  {args.cases} bare workflows, then {args.cases} cases; each batch started at "
+        f"saturation  {args.pairs} rounds of {args.cases} bare workflows, {args.cases} bare "
+        f"like the case and {args.cases} cases; each batch started at "
         f"once\n            ({START_CONCURRENCY} start requests in flight); actions due at start "
         f"+ {targets}, one '{HANDLER}'\n            each (24x7 calendar); the bare workflow runs "
         f"each as {bare_kind};\n            the start is the {args.clock_from.replace('-', ' ')}"
     )
-    bare_done = (
-        "writes a milestone record after each action, like the case,\n            and waits for "
-        "the same `close` update"
-        if args.bare_like_case
-        else "the workflow completes by itself after its third action"
-    )
+    bare_done = "the workflow completes by itself after its third action (as defined)"
     print(
         f"done        bare: {bare_done}. Case: the benchmark\n            sends the `close` "
         "update when the worker reports the case's third action.\n            Done = the "
@@ -973,6 +983,76 @@ def report_lateness(result: Lateness) -> None:
     print()
 
 
+BARE, LIKE_CASE, CASE = "bare", "bare, like the case", "case"
+
+
+@dataclass
+class Round:
+    """One round of the saturation comparison: a batch of each kind, one after the other."""
+
+    batches: dict[str, Batch]
+
+    def ratio(self, of: str) -> float:
+        return self.batches[CASE].throughput / self.batches[of].throughput
+
+    def cpu(self, kind: str, who: str) -> float:
+        batch = self.batches[kind]
+        return batch.cpu.get(who, math.nan) / batch.n
+
+    def line(self) -> str:
+        rates = ", ".join(f"{k} {b.throughput:.2f}/s" for k, b in self.batches.items())
+        return f"{rates}; case / bare {self.ratio(BARE):.2f}, / like {self.ratio(LIKE_CASE):.2f}"
+
+
+async def saturation_round(
+    client: Client, worker: WorkerProcess, args: argparse.Namespace, tag: str, n: int
+) -> Round:
+    """A batch of the bare workflow as defined, of the bare workflow doing the case's
+    bookkeeping, and of cases, in an order that turns with each round (the machine's noise
+    falls on each kind alike)."""
+    kinds = [BARE, LIKE_CASE, CASE]
+    order = kinds[n % 3 :] + kinds[: n % 3]
+    batches: dict[str, Batch] = {}
+    for kind in order:
+        batches[kind] = await saturation(
+            client,
+            worker,
+            "case" if kind == CASE else "bare",
+            args.cases,
+            f"{tag}{'l' if kind == LIKE_CASE else ''}",
+            args.bare_regular,
+            args.clock_from == "request",
+            kind == LIKE_CASE,
+        )
+    return Round({kind: batches[kind] for kind in kinds})
+
+
+def report_rounds(rounds: list[Round]) -> None:
+    """Each round's throughput and CPU, and the medians: what to believe on a noisy machine."""
+    print(f"Saturation, {len(rounds)} rounds (order turning each round), median of the rounds")
+    line("workflows/s: bare / like / case", "", "case / bare", "case / like")
+    for n, r in enumerate(rounds, start=1):
+        rates = " / ".join(num(r.batches[kind].throughput) for kind in (BARE, LIKE_CASE, CASE))
+        line(f"  round {n}", rates, num(r.ratio(BARE)), num(r.ratio(LIKE_CASE)))
+    ratios = [statistics.median(r.ratio(of) for r in rounds) for of in (BARE, LIKE_CASE)]
+    goals = (0.85, 0.9)
+    verdicts = ["met" if r >= goal else "NOT MET" for r, goal in zip(ratios, goals, strict=True)]
+    line("THROUGHPUT, median", "", num(ratios[0]), num(ratios[1]))
+    line("", "", f"goal >= 0.85: {verdicts[0]}", f"goal >= 0.90: {verdicts[1]}")
+    first = rounds[0].batches
+    sizes = {kind: first[kind].histories.bytes_per_workflow for kind in first}
+    line("history bytes / workflow", *(num(sizes[k], 0) for k in (BARE, LIKE_CASE, CASE)))
+    line("  case / each", num(sizes[CASE] / sizes[BARE]), num(sizes[CASE] / sizes[LIKE_CASE]))
+    line("", f"goal <= 2.00: {'met' if sizes[CASE] <= 2 * sizes[BARE] else 'NOT MET'}")
+    line("CPU s / workflow, median", "bare", "like", "case")
+    for who in ("worker", "server"):
+        medians = [
+            statistics.median(r.cpu(kind, who) for r in rounds) for kind in (BARE, LIKE_CASE, CASE)
+        ]
+        line(f"  {who}", *(num(m, 3) for m in medians))
+    print()
+
+
 # ------------------------------------------------------------------------------------------ main
 
 
@@ -990,6 +1070,7 @@ async def benchmark(args: argparse.Namespace, address: str, data_dir: Path) -> N
         print(f"[{time.monotonic() - began:5.0f} s] {message}", file=sys.stderr, flush=True)
 
     small = bare = case = late = crowd = None
+    rounds: list[Round] = []
     records = f"sqlite:///{data_dir / 'records.sqlite'}"
     async with WorkerProcess(address, data_dir / "worker.log", records) as worker:
         progress("worker ready")
@@ -997,17 +1078,10 @@ async def benchmark(args: argparse.Namespace, address: str, data_dir: Path) -> N
             small = await small_case(client, worker.store, tag, address, data_dir)
             progress("small case done")
         if "saturation" in phases:
-            same = (
-                args.cases,
-                tag,
-                args.bare_regular,
-                args.clock_from == "request",
-                args.bare_like_case,
-            )
-            bare = await saturation(client, worker, "bare", *same)
-            progress(f"bare saturation done: {bare.throughput:.2f} workflows/s")
-            case = await saturation(client, worker, "case", *same)
-            progress(f"case saturation done: {case.throughput:.2f} workflows/s")
+            for n in range(args.pairs):
+                rounds.append(await saturation_round(client, worker, args, f"{tag}{n}", n))
+                progress(f"saturation round {n + 1}: {rounds[-1].line()}")
+            bare, case = rounds[0].batches[BARE], rounds[0].batches[CASE]
         if "lateness" in phases:
             if args.start_rate:
                 lead = 15 + args.cases / args.start_rate
@@ -1029,6 +1103,7 @@ async def benchmark(args: argparse.Namespace, address: str, data_dir: Path) -> N
         report_small(small)
     if bare and case:
         report_saturation(bare, case)
+        report_rounds(rounds)
     for result in (late, crowd):
         if result:
             report_lateness(result)
@@ -1074,9 +1149,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="the bare workflow runs its actions as regular activities, not local ones",
     )
     parser.add_argument(
-        "--bare-like-case",
-        action="store_true",
-        help="the bare workflow also writes milestone records and ends by a close update",
+        "--pairs",
+        type=int,
+        default=3,
+        help="saturation rounds: bare, bare like the case, case, the order turning (3)",
     )
     parser.add_argument(
         "--phases", default="small,saturation,lateness,open", help="which phases to run (all)"

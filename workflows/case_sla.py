@@ -65,7 +65,11 @@ with workflow.unsafe.imports_passed_through():
         SLA_STATE,
     )
 
-PATCHES = ((Behaviour.LIGHT_START, "light-case"), (Behaviour.RECORDS, "milestone-records"))
+PATCHES = (
+    (Behaviour.RECORDS_RIDE_ACTIONS, "records-ride-actions"),
+    (Behaviour.LIGHT_START, "light-case"),
+    (Behaviour.RECORDS, "milestone-records"),
+)
 """The patch that marks each behaviour in the history of a case whose starter did not say which,
 newest first."""
 COMPACT_STATE = "compact-carried-state"
@@ -140,6 +144,10 @@ class CaseSlaWorkflow:
         """None until the first task reads it from the patches (`_patched_behaviour`)."""
         self._records_failed = False
         """A record batch failed for good: the state then carries every instance on."""
+        self._looping = True
+        """The run loop still runs tasks (it stops to close or to continue as new)."""
+        self._due: list[ActionRequest] = []
+        """Actions commands made due, sent with the task's records (`_rides`)."""
         self._checked: tuple[str, datetime] | None = None
         """The update whose validator just ran, and the instant it gave its command."""
         self._reached: datetime | None = None
@@ -178,11 +186,18 @@ class CaseSlaWorkflow:
         armed_for: datetime | None = None
         while True:
             now = self._now()
-            self._dispatch(self._clock.advance(now))
+            if self._rides:
+                # The actions this task made due go out after its records are batched, the first
+                # of them carrying the batch (`Behaviour.RECORDS_RIDE_ACTIONS`).
+                made_due, self._due = [*self._due, *self._clock.advance(now)], []
+            else:
+                self._dispatch(self._clock.advance(now))
+                made_due = []
             tracker = self._clock.tracker(now)
             self._publish(tracker)
-            self._record(tracker)
+            self._dispatch(made_due, self._record(tracker))
             if self._clock.closed or self._history_is_long():
+                self._looping = False
                 break
             due = self._clock.next_due()
             if due != armed_for:
@@ -375,7 +390,10 @@ class CaseSlaWorkflow:
             raise _rejection(
                 CommandRejectedError(f"the case cannot apply {model.update_name}: {error}")
             ) from None
-        self._dispatch(applied.requests)
+        if self._rides and self._looping:
+            self._due += applied.requests  # sent with the task's records, in the run loop
+        else:
+            self._dispatch(applied.requests)
         self._changed = True
         return self._clock.answer(given, applied, now)
 
@@ -390,11 +408,20 @@ class CaseSlaWorkflow:
             floor = max(floor, self._reached)
         return max(workflow.now(), floor)
 
-    def _dispatch(self, requests: list[ActionRequest]) -> None:
+    @property
+    def _rides(self) -> bool:
+        """Whether the task's record batch rides with its first action (known from the case's
+        first task on; a case whose starter did not say reads its behaviour there)."""
+        return self._behaviour is not None and self._behaviour.records_ride_actions
+
+    def _dispatch(self, requests: list[ActionRequest], records: RecordBatch | None = None) -> None:
+        """Run `requests`, the first carrying `records` (written alone when there is none)."""
         now = self._now()
-        for request in requests:
+        for n, request in enumerate(requests):
             self._clock.action_started(request, now)
-            self._in_background(self._deliver(request))
+            self._in_background(self._deliver(request, records if n == 0 else None))
+        if records is not None and not requests:
+            self._in_background(self._write(records))
 
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(work)
@@ -410,24 +437,25 @@ class CaseSlaWorkflow:
         workflow.logger.error("background work of the case failed: %r", error)
         self._clock.background_failed(f"background work failed: {error!r}", self._now())
 
-    def _record(self, tracker: CaseTracker) -> None:
-        """Write the milestone records this task changed, if the case's behaviour writes them
-        (cases started before records existed, and their replays, write none)."""
+    def _record(self, tracker: CaseTracker) -> RecordBatch | None:
+        """The batch of the milestone records this task changed, to write, if the case's
+        behaviour writes them (cases started before records existed, and their replays, write
+        none)."""
         if self._behaviour is None:
             self._behaviour = _patched_behaviour()
         if not self._behaviour.writes_records:
-            return
+            return None
         opening, self._opening = self._opening, False
         if opening and self._behaviour.starter_opens and not self._clock.closed:
             # The first task of a light case: its starter wrote the opening records, and the
             # task arms its timers without waiting on a write. Its first batch writes them all.
             self._records.prime(tracker)
-            return
+            return None
         state = self._clock.state
         batch = self._records.batch(tracker, state.records_revision + 1)
         if batch is not None:
             state.records_revision = batch.revision
-            self._in_background(self._write(batch))
+        return batch
 
     async def _write(self, batch: RecordBatch) -> None:
         error = await write_records(batch)
@@ -437,12 +465,14 @@ class CaseSlaWorkflow:
                 f"milestone records revision {batch.revision} not written: {error}", self._now()
             )
 
-    async def _deliver(self, request: ActionRequest) -> None:
+    async def _deliver(self, request: ActionRequest, records: RecordBatch | None) -> None:
         try:
-            outcome = await deliver(request, self._clock.expires_after(request))
+            outcome = await deliver(request, self._clock.expires_after(request), records)
         except Exception as error:  # e.g. the SDK refusing to schedule it: still an outcome
             workflow.logger.error("action %s could not run: %r", request.idempotency_key, error)
             outcome = Delivery(delivered=False, attempts=0, error=f"it could not run: {error}")
+        if records is not None and not outcome.records_written:
+            self._in_background(self._write(records))
         self._clock.action_finished(
             request.idempotency_key,
             delivered=outcome.delivered,

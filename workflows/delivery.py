@@ -34,6 +34,7 @@ from workflows.contract import (
     ActionRequest,
     ActionResult,
     DeliveryFailure,
+    RecordBatch,
     unknown_handler,
 )
 
@@ -81,12 +82,18 @@ class Delivery:
     delivered: bool
     attempts: int
     error: str | None = None
+    records_written: bool = False
+    """Whether its local attempt also wrote the record batch it was handed."""
 
 
-async def deliver(request: ActionRequest, expires_after: timedelta | None) -> Delivery:
+async def deliver(
+    request: ActionRequest, expires_after: timedelta | None, records: RecordBatch | None = None
+) -> Delivery:
     """Run `request` with its handler: a local attempt, then durable retries if needed. An
     action naming no handler (planted past publishing's check) fails for good at once, in the
-    delivery log too."""
+    delivery log too. `records`, the batch of the task that made the action due, rides with the
+    local attempt: its handler writes it once it has acted (`Delivery.records_written`); a
+    retry carries none, the case then writes the batch itself."""
     if request.handler not in ACTION_HANDLERS and workflow.patched(UNKNOWN_HANDLER_FAILS):
         error = unknown_handler(request.handler)
         return Delivery(
@@ -96,13 +103,15 @@ async def deliver(request: ActionRequest, expires_after: timedelta | None) -> De
     try:
         result = await workflow.execute_local_activity(
             request.handler,
-            request,
+            request if records is None else request.model_copy(update={"records": records}),
             result_type=ActionResult,
             start_to_close_timeout=min(policy.attempt_timeout, LOCAL_ATTEMPT_TIMEOUT),
             retry_policy=RetryPolicy(maximum_attempts=1),
             summary=summary_of(request),
         )
-        return Delivery(delivered=True, attempts=result.attempts)
+        return Delivery(
+            delivered=True, attempts=result.attempts, records_written=result.records_written
+        )
     except FailureError as local_failure:  # local activities raise the handler's error itself
         if _non_retryable(local_failure):
             return Delivery(delivered=False, attempts=1, error=_message(local_failure))

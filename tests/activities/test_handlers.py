@@ -13,9 +13,10 @@ from temporalio.testing import ActivityEnvironment
 
 from activities import ActionHandlers
 from database.engine import transaction
-from database.models import DeliveryRecord
+from database.models import DeliveryRecord, MilestoneRecordRow
 from tests.helpers.actions import Names, action, settings_for
 from tests.helpers.receivers import Mailbox, Receiver, free_port, tls_server_context
+from tests.helpers.records import milestone_record, record_batch
 from workflows.contract import (
     ACTION_HANDLERS,
     DELIVERY_FAILED_HANDLER,
@@ -569,3 +570,35 @@ def test_a_failure_of_an_action_that_never_began_is_logged_failed(
             "no",
             "slack",
         )
+
+
+class TestRecordsRidingWithAnAction:
+    """A task's record batch handed to its first action: the handler writes it once it has
+    acted, and says so; an action that fails leaves the batch to the case."""
+
+    def test_the_handler_writes_the_batch_after_acting(
+        self, handlers: ActionHandlers, receiver: Receiver, clean_log: str
+    ) -> None:
+        batch = record_batch(milestone_record(case_id="RIDE-1"))
+        request = action(case_id="RIDE-1", params={"url": f"{receiver.url}/hooks"}).model_copy(
+            update={"records": batch}
+        )
+        result = run(handlers.webhook, request)
+        assert (result.status, result.records_written) == ("delivered", True)
+        assert len(receiver.accepted) == 1
+        with transaction(clean_log) as session:
+            stored = session.get(MilestoneRecordRow, ("RIDE-1", "First Response", 1))
+            assert stored is not None
+            assert stored.outcome == "met"
+
+    def test_an_action_that_fails_writes_no_batch(
+        self, handlers: ActionHandlers, receiver: Receiver, clean_log: str
+    ) -> None:
+        receiver.answer = 400
+        batch = record_batch(milestone_record(case_id="RIDE-2"))
+        request = action(case_id="RIDE-2", params={"url": f"{receiver.url}/hooks"}).model_copy(
+            update={"records": batch}
+        )
+        assert failure_of(handlers.webhook, request).non_retryable
+        with transaction(clean_log) as session:
+            assert session.get(MilestoneRecordRow, ("RIDE-2", "First Response", 1)) is None

@@ -80,12 +80,16 @@ class ActionRecorder:
     def _handler(self, name: str) -> Any:
         @activity.defn(name=name)
         async def record(request: ActionRequest) -> ActionResult:
+            records, request = request.records, request.model_copy(update={"records": None})
             self.requests.append(request)
             if name in self.fail_handlers:
                 raise ApplicationError("receiver said 400", type=DELIVERY_REJECTED)
             if name in self.retry_handlers:
                 raise ApplicationError("receiver said 503", type=DELIVERY_FAILED)
-            return ActionResult(status="delivered")
+            if records is None:
+                return ActionResult(status="delivered")
+            self.batches.append(records)  # as the real handler writes the batch it is handed
+            return ActionResult(status="delivered", records_written=True)
 
         return record
 

@@ -12,7 +12,6 @@ to fix.
 from workflows.contract.actions import (
     HANDLER_PATTERN,
     Action,
-    ActionKind,
     ActionRequest,
     ActionResult,
     DeliveryFailure,
@@ -87,17 +86,22 @@ from workflows.contract.process import (
     TargetSpec,
     check_calendars_cover,
 )
+from workflows.contract.records import (
+    CaseRecord,
+    MilestoneRecord,
+    Outcome,
+    RecordBatch,
+)
+from workflows.contract.states import ActionKind, InstanceState, SlaState
 from workflows.contract.tracker import (
     ActionStatus,
     CaseTracker,
     DeliveryStatus,
-    InstanceState,
     LeftOut,
     MilestoneClock,
     MilestoneStatus,
     PauseEnd,
     PauseRecord,
-    SlaState,
     TimelineEvent,
     TimelineKind,
 )
@@ -137,6 +141,7 @@ __all__ = [
     "CaseFieldsGiven",
     "CaseId",
     "CaseOutcome",
+    "CaseRecord",
     "CaseTracker",
     "Close",
     "Command",
@@ -154,14 +159,17 @@ __all__ = [
     "LeftOut",
     "MilestoneActions",
     "MilestoneClock",
+    "MilestoneRecord",
     "MilestoneRules",
     "MilestoneStatus",
     "MilestoneTypeCopy",
     "Operator",
+    "Outcome",
     "Pause",
     "PauseEnd",
     "PauseRecord",
     "ProcessMilestone",
+    "RecordBatch",
     "RecordEvent",
     "Recurrence",
     "Resume",

@@ -11,10 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from workflows.contract.conditions import CaseFields
 from workflows.contract.names import CASE_SYSTEM_SECRET, CASE_UPDATE, ESCALATE, WEBHOOK
+from workflows.contract.records import RecordBatch
+from workflows.contract.states import ActionKind
 from workflows.limits import MAX_ACTIONS, check_params
 from workflows.values import Duration
 
-ActionKind = Literal["success", "warning", "violation"]
 HANDLER_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 
 
@@ -94,6 +95,10 @@ class ActionRequest(BaseModel):
     case_fields: CaseFields
     process: str
     process_version: int
+    records: RecordBatch | None = None
+    """The milestone records of the task that made the action due, for its handler to write once
+    it has acted (`Behaviour.RECORDS_RIDE_ACTIONS`): the case then writes none of its own. Only a
+    local attempt carries them."""
 
     @property
     def event(self) -> str:
@@ -117,3 +122,5 @@ class ActionResult(BaseModel):
     status: Literal["delivered", "failed"]
     attempts: int = 1
     detail: str | None = None
+    records_written: bool = False
+    """Whether it wrote the record batch it was handed (`Behaviour.RECORDS_RIDE_ACTIONS`)."""

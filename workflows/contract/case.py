@@ -28,6 +28,9 @@ class Behaviour(IntEnum):
     """As `RECORDS`, and its starter sets the search attributes and writes the opening records
     (its first task only arms timers); `NextDeadline` keeps a missed deadline while its
     milestone is open."""
+    RECORDS_RIDE_ACTIONS = 4
+    """As `LIGHT_START`, and a task that runs actions hands its record batch to the first of
+    them, whose handler writes it once it has acted: one history event fewer per such task."""
 
     @property
     def writes_records(self) -> bool:
@@ -43,12 +46,16 @@ class Behaviour(IntEnum):
         return self >= Behaviour.LIGHT_START
 
     @property
+    def records_ride_actions(self) -> bool:
+        return self >= Behaviour.RECORDS_RIDE_ACTIONS
+
+    @property
     def keeps_overdue_deadline(self) -> bool:
         """`NextDeadline` counts a missed target while its milestone is open."""
         return self >= Behaviour.LIGHT_START
 
 
-CURRENT_BEHAVIOUR = Behaviour.LIGHT_START
+CURRENT_BEHAVIOUR = Behaviour.RECORDS_RIDE_ACTIONS
 """What starters built on this code ask of a case (`StartCase.behaviour`)."""
 
 

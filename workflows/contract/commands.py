@@ -11,7 +11,8 @@ from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field,
 from workflows.business_hours import BusinessHours
 from workflows.contract.conditions import CaseFieldsGiven
 from workflows.contract.process import EntitlementProcess, check_calendars_cover
-from workflows.contract.tracker import SlaState, TimelineEvent
+from workflows.contract.states import SlaState
+from workflows.contract.tracker import TimelineEvent
 from workflows.limits import check_name
 from workflows.values import Instant, Label
 

@@ -8,13 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from workflows.contract.actions import ActionKind
 from workflows.contract.case import CaseEntitlement
 from workflows.contract.conditions import CaseFields
 from workflows.contract.process import Recurrence
+from workflows.contract.states import ActionKind, InstanceState, SlaState
 
-SlaState = Literal["on_track", "at_risk", "violated", "paused", "done"]
-InstanceState = Literal["active", "paused", "completed", "cancelled"]
 PauseEnd = Literal["command", "rule", "max_pause", "close"]
 DeliveryStatus = Literal["running", "delivered", "failed"]
 
