@@ -21,11 +21,17 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import (
+    PollerBehavior,
+    PollerBehaviorAutoscaling,
+    PollerBehaviorSimpleMaximum,
+    Worker,
+)
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities import ActionHandlers
@@ -49,6 +55,13 @@ class WorkerSettings(BaseSettings):
     sticky_timeout_seconds: float = 5.0
     """How long a case's next task waits for the worker that has it cached before any worker
     takes it: after a crash, this is what due actions wait on top of the restart."""
+    pollers: Literal["autoscaling", "fixed"] = "fixed"
+    """How many task polls the worker keeps open: scaled by the server's feedback (Temporal's
+    recommendation), or a fixed `max_pollers`."""
+    max_pollers: int = Field(default=20, ge=5)
+    """The most polls open at once, for workflow tasks and for activity tasks each. A fifth of
+    the workflow task polls wait on the shared task queue, the rest on the worker's sticky one:
+    20 keeps at least 4 on the shared queue, one per partition of the dev server's (4)."""
     register_search_attributes: bool = True
     heartbeat_file: Path | None = None
     """Touched every few seconds while the worker runs: container health checks read its age."""
@@ -94,8 +107,16 @@ def build_worker(
         max_concurrent_activities=settings.max_concurrent_activities,
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
         sticky_queue_schedule_to_start_timeout=timedelta(seconds=settings.sticky_timeout_seconds),
+        workflow_task_poller_behavior=_pollers(settings),
+        activity_task_poller_behavior=_pollers(settings),
         workflow_failure_exception_types=workflow_failure_exception_types,
     )
+
+
+def _pollers(settings: WorkerSettings) -> PollerBehavior:
+    if settings.pollers == "fixed":
+        return PollerBehaviorSimpleMaximum(maximum=settings.max_pollers)
+    return PollerBehaviorAutoscaling(maximum=settings.max_pollers)
 
 
 def _handlers() -> list[Any]:

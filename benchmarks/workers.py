@@ -196,9 +196,11 @@ async def one_round(
     work: Path,
     sticky_timeout: float = 5.0,
     lead: float = 15.0,
+    pollers: dict[str, str] | None = None,
 ) -> Round:
     receiver = Receiver().start()
     task_queue = f"workers-{uuid.uuid4().hex[:8]}"
+    pollers = pollers or {}
     try:
         with scratch_database() as database_url:
             environment = {
@@ -210,6 +212,7 @@ async def one_round(
                 "SLA_WEBHOOK_ALLOWED_HOSTS": json.dumps([f"127.0.0.1:{receiver.port}"]),
                 "SLA_REGISTER_SEARCH_ATTRIBUTES": "false",
                 "SLA_STICKY_TIMEOUT_SECONDS": str(sticky_timeout),
+                **pollers,
             }
             async with workers_on(server, workers, environment, work) as processes:
                 return await _drive(
@@ -302,6 +305,7 @@ async def main(args: argparse.Namespace) -> None:
                     work=Path(work),
                     sticky_timeout=args.sticky_timeout,
                     lead=args.lead,
+                    pollers=_pollers(args.pollers),
                 )
             finally:
                 if args.keep:
@@ -322,6 +326,14 @@ async def main(args: argparse.Namespace) -> None:
     )
 
 
+def _pollers(given: str | None) -> dict[str, str]:
+    """`autoscaling`, or `fixed:N`: the workers' poller settings (default: theirs)."""
+    if given is None:
+        return {}
+    kind, _, most = given.partition(":")
+    return {"SLA_POLLERS": kind, **({"SLA_MAX_POLLERS": most} if most else {})}
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=1)
@@ -332,4 +344,5 @@ if __name__ == "__main__":
     parser.add_argument("--lead", type=float, default=15.0, help="first due, after the starts")
     parser.add_argument("--sticky-timeout", type=float, default=5.0)
     parser.add_argument("--keep", action="store_true", help="keep the workers' logs")
+    parser.add_argument("--pollers", help="autoscaling, or fixed:N (default: the worker's)")
     asyncio.run(main(parser.parse_args()))
