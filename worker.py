@@ -67,10 +67,10 @@ class WorkerSettings(BaseSettings):
     """Touched every few seconds while the worker runs: container health checks read its age."""
 
 
-def sandbox_runner() -> SandboxedWorkflowRunner:
+def sandbox_runner(*more: str) -> SandboxedWorkflowRunner:
     """The workflow sandbox, letting through the `workflows` package (the workflow, its pure
-    core and the contract) and the libraries they use, so each workflow run does not re-import
-    them (calendars are shared, warm and thread-safe)."""
+    core and the contract), the libraries they use and the modules `more` names, so each
+    workflow run does not re-import them (calendars are shared, warm and thread-safe)."""
     return SandboxedWorkflowRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules(
             "pydantic",
@@ -79,6 +79,7 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
             "holidays",
             "dateutil",
             "workflows",
+            *more,
         )
     )
 
