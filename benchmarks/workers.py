@@ -1,8 +1,9 @@
 """Several workers on one task queue, and `kill -9` of one of them while actions fall due.
 
 One run starts `temporal server start-dev`, a signing HTTP receiver, a PostgreSQL database of
-its own (the delivery log and the milestone records; SQLite is one machine's database), and
-`--workers` worker processes (`python -m worker`, production settings) on one task queue. It
+its own (the delivery log and the milestone records; `--database sqlite` for one SQLite file all
+the workers write to), and `--workers` worker processes (`python -m worker`, production
+settings) on one task queue. It
 starts `--cases` cases, each with a webhook at its target and another 5 s later, the targets
 spread over `--spread-seconds` from `--lead` seconds after the starts. `--kill-before` seconds
 before the first action falls due it kills the worker that holds the most cases (from the
@@ -129,8 +130,14 @@ def process_for(receiver: Receiver, target: timedelta) -> EntitlementProcess:
 
 
 @contextmanager
-def scratch_database() -> Iterator[str]:
-    """A PostgreSQL database of its own, migrated, dropped afterwards."""
+def scratch_database(kind: str, work: Path) -> Iterator[str]:
+    """A database of its own, migrated: PostgreSQL (dropped afterwards), or a SQLite file in
+    `work`, which every worker process then writes to."""
+    if kind == "sqlite":
+        url = f"sqlite:///{work / 'sla.sqlite'}"
+        upgrade(url)
+        yield url
+        return
     name = f"sla_workers_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
@@ -197,12 +204,13 @@ async def one_round(
     sticky_timeout: float = 5.0,
     lead: float = 15.0,
     pollers: dict[str, str] | None = None,
+    database: str = "postgresql",
 ) -> Round:
     receiver = Receiver().start()
     task_queue = f"workers-{uuid.uuid4().hex[:8]}"
     pollers = pollers or {}
     try:
-        with scratch_database() as database_url:
+        with scratch_database(database, work) as database_url:
             environment = {
                 **os.environ,
                 "TEMPORAL_ADDRESS": server.client.service_client.config.target_host,
@@ -306,6 +314,7 @@ async def main(args: argparse.Namespace) -> None:
                     sticky_timeout=args.sticky_timeout,
                     lead=args.lead,
                     pollers=_pollers(args.pollers),
+                    database=args.database,
                 )
             finally:
                 if args.keep:
@@ -345,4 +354,5 @@ if __name__ == "__main__":
     parser.add_argument("--sticky-timeout", type=float, default=5.0)
     parser.add_argument("--keep", action="store_true", help="keep the workers' logs")
     parser.add_argument("--pollers", help="autoscaling, or fixed:N (default: the worker's)")
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     asyncio.run(main(parser.parse_args()))
